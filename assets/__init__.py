@@ -1,0 +1,1 @@
+"""Dagster assets, one module per source or layer. Thin: they call hub/ through resources."""

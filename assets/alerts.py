@@ -1,0 +1,25 @@
+"""Alerts: rules evaluated against health, applications and KPIs; delivered through the outbox."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.health import CUSTOMER_HEALTH, KPI_DAILY
+from assets.landing import markdown_preview
+from hub.config import current_config
+from hub.pipeline.alerting import evaluate_alerts
+from resources.alerting import AlertChannelsResource
+from resources.warehouse import WarehouseResource
+
+ALERTS = dg.AssetKey(["alerts", "alerts"])
+
+
+@dg.asset(key=ALERTS, group_name="alerts",
+          deps=[CUSTOMER_HEALTH, KPI_DAILY, dg.AssetKey(["unified", "applications"])],
+          kinds={"pandas", "sql", "slack"}, owners=["team:data"],
+          description="Open / resolved alerts from the HUB_CONFIG rules, de-duplicated per rule and entity; "
+                      "pending alerts are posted to the configured channels.")
+def alerts(warehouse: WarehouseResource, alert_channels: AlertChannelsResource) -> dg.MaterializeResult:
+    result = evaluate_alerts(warehouse.get(), current_config(), alert_channels.channels())
+    return dg.MaterializeResult(metadata={"dagster/row_count": result.rows, **result.metadata,
+                                          "preview": markdown_preview(result.preview, max_width=80)})

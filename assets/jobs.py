@@ -1,0 +1,37 @@
+"""Jobs: the nightly full sync, and the smaller jobs sensors launch."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.alerts import ALERTS
+from assets.health import CUSTOMER_HEALTH, KPI_DAILY
+from assets.usage import USAGE_DAILY, USAGE_EVENTS
+
+nightly_sync = dg.define_asset_job(
+    "nightly_sync",
+    selection=dg.AssetSelection.all(),
+    description="Everything, from the sources to the alerts: CRM and Airtable sync, usage logs, "
+                "reconciliation, health, KPIs, alerts.",
+    tags={"hub/job": "nightly_sync"},
+)
+
+usage_ingest = dg.define_asset_job(
+    "usage_ingest",
+    selection=dg.AssetSelection.assets(USAGE_EVENTS, USAGE_DAILY),
+    description="Load new usage-log files and roll them up per customer and day.",
+)
+
+health_recalculation = dg.define_asset_job(
+    "health_recalculation",
+    selection=dg.AssetSelection.assets(CUSTOMER_HEALTH, KPI_DAILY),
+    description="Recompute customer health and the daily KPIs from the current unified and usage tables.",
+)
+
+alert_evaluation = dg.define_asset_job(
+    "alert_evaluation",
+    selection=dg.AssetSelection.assets(ALERTS),
+    description="Evaluate the alert rules and deliver pending alerts.",
+)
+
+JOBS = [nightly_sync, usage_ingest, health_recalculation, alert_evaluation]

@@ -1,0 +1,36 @@
+"""Staging: every source's records in one canonical shape (hub/staging.py)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.landing import markdown_preview
+from hub.config import current_config
+from hub.pipeline.unified import STAGING_TABLES, build_staging
+from hub.raw import RAW_OBJECTS
+from resources.warehouse import WarehouseResource
+
+DESCRIPTIONS = {
+    "companies": "Company-level records of every source (Airtable applications, HubSpot companies, "
+                 "Salesforce accounts) with registrable domains and cross-reference ids.",
+    "people": "Applicants and CRM contacts with the company record they belong to.",
+    "deals": "HubSpot deals (stages resolved through the pipeline) and Salesforce opportunities.",
+    "activities": "Airtable interactions, HubSpot tickets and Salesforce cases.",
+    "surveys": "Airtable Feedback & Surveys.",
+    "usage_reports": "Airtable Usage Analytics rows.",
+}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["staging", name], group_name="staging", description=DESCRIPTIONS[name],
+                     deps=[dg.AssetKey(["raw", *key.split("/")]) for key in RAW_OBJECTS],
+                     kinds={"pandas", "sql"}, owners=["team:data"])
+        for name in STAGING_TABLES
+    ],
+)
+def staging_tables(warehouse: WarehouseResource):
+    results = build_staging(warehouse.get(), current_config())
+    for name, result in results.items():
+        yield dg.MaterializeResult(asset_key=["staging", name], metadata={
+            "dagster/row_count": result.rows, **result.metadata, "preview": markdown_preview(result.preview)})

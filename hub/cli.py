@@ -1,0 +1,155 @@
+"""The ``hub`` command: ``hub demo`` runs everything once against local emulators; ``hub emulate``
+serves the emulators alone; ``hub migrate`` applies the warehouse DDL."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from hub.config import settings
+
+SUMMARY_TABLES = ["customers", "customer_sources", "contacts", "deals", "applications", "usage_daily",
+                  "customer_health", "customer_health_history", "kpi_daily", "alerts"]
+DAGSTER_YAML = """# Written by `hub demo`: a single-user instance on SQLite (see README for PostgreSQL).
+telemetry:
+  enabled: false
+run_queue:
+  max_concurrent_runs: 1
+"""
+
+
+def _prepare_home() -> None:
+    """Create HUB_HOME's folders and a Dagster instance config, and point DAGSTER_HOME there."""
+    s = settings()
+    for path in (s.home, s.usage_log_dir, s.dagster_home):
+        path.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("HUB_HOME", str(s.home))
+    os.environ["DAGSTER_HOME"] = str(s.dagster_home)
+    config = s.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+
+
+def _start_sources(companies: int, seed: int, *, rate_limits: bool):  # noqa: ANN202
+    from hub import synth
+    from hub.emulators import start_emulators
+
+    data = synth.generate(companies, seed)
+    written = synth.write_usage_logs(data, settings().usage_log_dir, fmt="jsonl.gz", bad_lines=3, seed=seed)
+    emulators = start_emulators(data, rate_limits=rate_limits)
+    os.environ.update(emulators.env())
+    return data, written, emulators
+
+
+def demo(args: argparse.Namespace) -> int:
+    _prepare_home()
+    started = time.monotonic()
+    print(f"customer-hub demo: {args.companies} synthetic companies (seed {args.seed}), emulated "
+          "Airtable, HubSpot and Salesforce on 127.0.0.1")
+    _data, written, emulators = _start_sources(args.companies, args.seed, rate_limits=True)
+    try:
+        if args.ui:
+            return _run_ui(emulators)
+        return _run_once(written, started)
+    finally:
+        emulators.stop()
+
+
+def _run_once(written: list[Path], started: float) -> int:
+    import dagster as dg
+
+    from hub.definitions import build_definitions
+    from hub.warehouse import Warehouse
+
+    defs = build_definitions()
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("nightly_sync").execute_in_process(instance=instance, raise_on_error=False)
+    s = settings()
+    warehouse = Warehouse(s.warehouse_url)
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                print(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
+        return 1
+    print(f"\nnightly_sync finished in {time.monotonic() - started:.1f} s (run {result.run_id[:8]})")
+    print(f"usage logs: {len(written)} files in {s.usage_log_dir}")
+    print("\nrows per table:")
+    for table in SUMMARY_TABLES:
+        print(f"  {warehouse.qualified('analytics', table):<32} {warehouse.count('analytics', table):>8}")
+    print(f"  {warehouse.qualified('raw', 'quarantine'):<32} {warehouse.count('raw', 'quarantine'):>8}"
+          "  (records set aside, each with its reason)")
+    alerts = warehouse.read("analytics", "alerts", ["rule", "status"])
+    open_alerts = alerts[alerts["status"] == "open"]["rule"].value_counts()
+    print("\nopen alerts: " + (", ".join(f"{rule} {n}" for rule, n in open_alerts.items()) or "none"))
+    print(f"\nwarehouse: {warehouse.describe()}")
+    print(f"Dagster instance: {s.dagster_home}")
+    print("open the UI on the same data: hub demo --ui   (or: dg dev, with the sources' variables set)")
+    return 0
+
+
+def _run_ui(emulators) -> int:  # noqa: ANN001
+    print("emulators up; source variables set for the UI's code location:")
+    for name, value in emulators.env().items():
+        shown = value if "TOKEN" not in name else "•••"
+        print(f"  {name}={shown}")
+    print("starting the Dagster UI on http://127.0.0.1:3000 (Ctrl-C stops it and the emulators)")
+    repo = Path(__file__).resolve().parent.parent
+    try:
+        return subprocess.call(["dagster", "dev", "-w", str(repo / "workspace.yaml"), "-h", "127.0.0.1",
+                                "-p", "3000"], cwd=repo, env=os.environ.copy())
+    except KeyboardInterrupt:
+        return 0
+
+
+def emulate(args: argparse.Namespace) -> int:
+    from hub import synth
+    from hub.emulators import start_emulators
+
+    data = synth.generate(args.companies, args.seed)
+    emulators = start_emulators(data, rate_limits=not args.no_rate_limits)
+    print("emulators serving synthetic data; export these to point the hub at them:")
+    for name, value in emulators.env().items():
+        print(f"export {name}={value}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        emulators.stop()
+
+
+def migrate(_args: argparse.Namespace) -> int:
+    from hub.warehouse import Warehouse
+
+    warehouse = Warehouse(settings().warehouse_url)
+    applied = warehouse.migrate()
+    print(f"{warehouse.describe()}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hub", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("demo", help="run the whole pipeline once against local emulators")
+    p.add_argument("--ui", action="store_true", help="keep the emulators up and start the Dagster UI")
+    p.add_argument("--companies", type=int, default=300, help="synthetic companies (default 300)")
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=demo)
+    p = commands.add_parser("emulate", help="serve the Airtable, HubSpot and Salesforce emulators")
+    p.add_argument("--companies", type=int, default=300)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--no-rate-limits", action="store_true")
+    p.set_defaults(func=emulate)
+    p = commands.add_parser("migrate", help="apply the warehouse DDL of sql/ to HUB_WAREHOUSE_URL")
+    p.set_defaults(func=migrate)
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The one Dagster entry point: assets, jobs, sensors, schedules and resources, assembled.
+
+Non-secret settings are read from the environment when the code location loads (hub.config);
+secrets are passed as ``EnvVar`` so Dagster resolves them at run time and never shows them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from assets import alerts, health, staging, unified, usage
+from assets.airtable import airtable_assets
+from assets.hubspot import hubspot_assets
+from assets.jobs import JOBS
+from assets.salesforce import salesforce_assets
+from hub.config import settings
+from resources.airtable import AirtableResource
+from resources.alerting import AlertChannelsResource
+from resources.hubspot import HubSpotResource
+from resources.salesforce import SalesforceResource
+from resources.warehouse import WarehouseResource
+from schedules.nightly import nightly_sync_schedule
+from sensors.failures import run_failure_alert_sensor
+from sensors.materializations import health_recalculation_sensor, threshold_alert_sensor
+from sensors.usage import usage_log_sensor
+
+
+def _secret(name: str) -> dg.EnvVar | None:
+    """An EnvVar for a secret that is set, None when it is not (the resource then explains)."""
+    return dg.EnvVar(name) if os.environ.get(name) else None
+
+
+def _plain(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    s = settings()
+    return {
+        # The URL may carry a password: pass it as EnvVar when it comes from the environment.
+        "warehouse": WarehouseResource(url=_secret("HUB_WAREHOUSE_URL") or s.warehouse_url),
+        "airtable": AirtableResource(api_url=s.airtable_api_url, token=_secret("AIRTABLE_TOKEN"),
+                                     base_id=s.airtable_base_id),
+        "hubspot": HubSpotResource(api_url=s.hubspot_api_url, token=_secret("HUBSPOT_TOKEN")),
+        "salesforce": SalesforceResource(
+            instance_url=s.salesforce_instance_url, access_token=_secret("SALESFORCE_ACCESS_TOKEN"),
+            username=_plain("SALESFORCE_USERNAME"), password=_secret("SALESFORCE_PASSWORD"),
+            security_token=_secret("SALESFORCE_SECURITY_TOKEN"), client_id=_plain("SALESFORCE_CLIENT_ID"),
+            client_secret=_secret("SALESFORCE_CLIENT_SECRET"), ca_bundle=s.salesforce_ca_bundle),
+        "alert_channels": AlertChannelsResource(slack_webhook_url=_secret("HUB_ALERT_SLACK_WEBHOOK_URL")),
+    }
+
+
+def build_definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[*airtable_assets, *hubspot_assets, *salesforce_assets,
+                *dg.load_assets_from_modules([usage, staging, unified, health, alerts])],
+        asset_checks=[unified.customers_are_unique],
+        jobs=JOBS,
+        schedules=[nightly_sync_schedule],
+        sensors=[usage_log_sensor, health_recalculation_sensor, threshold_alert_sensor, run_failure_alert_sensor],
+        resources=build_resources(),
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,166 @@
+"""Steps from raw payloads to the unified tables: staging, customers, contacts, deals, applications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from hub import reconcile, staging
+from hub.health import lifecycle_stage
+from hub.lead_score import lead_scores
+from hub.pipeline.steps import StepResult, crosswalk, with_customer
+from hub.raw import load_payloads
+from hub.warehouse import Warehouse, utcnow
+
+STAGING_TABLES = {
+    "companies": staging.companies,
+    "people": staging.people,
+    "deals": staging.deals,
+    "activities": staging.activities,
+    "surveys": staging.surveys,
+    "usage_reports": staging.usage_reports,
+}
+CUSTOMER_CONTENT = ["name", "domain", "industry", "city", "country", "lifecycle_stage", "owner", "mrr", "arr",
+                    "source_count", "sources", "name_source", "domain_source", "industry_source", "owner_source"]
+
+
+def build_staging(warehouse: Warehouse, config: dict[str, Any]) -> dict[str, StepResult]:
+    """Every staging table from the live raw payloads, in one transaction."""
+    payloads = load_payloads(warehouse)
+    frames = {name: build(payloads, config) for name, build in STAGING_TABLES.items()}
+    with warehouse.transaction() as conn:
+        for name, frame in frames.items():
+            warehouse.replace("staging", name, frame, conn=conn)
+    return {name: StepResult(len(frame), {"sources": frame["source"].value_counts().to_dict()
+                                          if "source" in frame else {}}, frame.head(5))
+            for name, frame in frames.items()}
+
+
+def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[StepResult, StepResult]:
+    """Resolve companies into customers with stable ids; write ``customers`` and ``customer_sources``."""
+    companies = warehouse.read("staging", "companies")
+    previous_walk = crosswalk(warehouse)
+    clusters = reconcile.resolve_entities(
+        reconcile.records_for_matching(companies),
+        max_cluster_size=int(config["reconcile"]["max_cluster_size"]))
+    walk, merges = reconcile.assign_customer_ids(clusters, previous_walk)
+    priority = list(config["source_priority"])
+    customers = reconcile.survive(companies, walk, priority)
+
+    deals = with_customer(warehouse.read("staging", "deals"), walk)
+    mrr = reconcile.mrr_by_customer(deals, priority)
+    customers["mrr"] = customers["customer_id"].map(mrr).fillna(0.0)
+    customers["arr"] = (customers["mrr"] * 12).round(2)
+
+    applications = with_customer(companies[companies["source"] == "airtable"].rename(
+        columns={"record_id": "company_record_id"}), walk)[["customer_id", "status"]]
+    health = warehouse.read("analytics", "customer_health", ["customer_id", "health_score", "health_band"])
+    band = health.set_index("customer_id")["health_band"]
+    customers["lifecycle_stage"] = lifecycle_stage(customers, deals, applications, band, config)
+    customers["health_score"] = customers["customer_id"].map(health.set_index("customer_id")["health_score"])
+    customers["health_band"] = customers["customer_id"].map(band)
+
+    now = utcnow()
+    previous = warehouse.read("analytics", "customers").set_index("customer_id")
+    customers["first_seen_at"] = pd.to_datetime(customers["first_seen_at"], utc=True).fillna(now)
+    customers = customers.set_index("customer_id")
+    known = customers.index.intersection(previous.index)
+    prev_first = pd.to_datetime(previous.loc[known, "first_seen_at"], utc=True, format="ISO8601")
+    customers.loc[known, "first_seen_at"] = pd.concat(
+        [customers.loc[known, "first_seen_at"], prev_first], axis=1).min(axis=1)
+    changed = _changed(customers, previous)
+    customers["updated_at"] = now.isoformat()
+    unchanged = known[~changed.reindex(known, fill_value=True).to_numpy()]
+    customers.loc[unchanged, "updated_at"] = previous.loc[unchanged, "updated_at"].astype(str)
+    customers["first_seen_at"] = customers["first_seen_at"].map(lambda t: t.isoformat())
+    customers = customers.reset_index()
+
+    sources = clusters.merge(walk, on="record_id").merge(
+        companies[["record_id", "source", "source_object", "source_id"]], on="record_id")
+    with warehouse.transaction() as conn:
+        warehouse.replace("analytics", "customers", customers, conn=conn)
+        warehouse.replace("analytics", "customer_sources", sources, conn=conn)
+
+    metadata = {
+        "customers": len(customers), "source_records": len(sources),
+        "multi_source_customers": int((customers["source_count"] > 1).sum()),
+        "new_customers": int(len(customers) - len(known)), "changed_customers": int(changed.sum()),
+        "merged_ids": len(merges), "largest_cluster": int(sources.groupby("customer_id").size().max() or 0),
+        "match_rules": sources["match_rule"].value_counts().to_dict(),
+    }
+    return (StepResult(len(customers), metadata, customers[["customer_id", "name", "domain", "sources",
+                                                            "lifecycle_stage", "mrr"]].head(5)),
+            StepResult(len(sources), {"match_rules": metadata["match_rules"]},
+                       sources[["source", "source_object", "source_id", "customer_id", "match_rule"]].head(5)))
+
+
+def _changed(current: pd.DataFrame, previous: pd.DataFrame) -> pd.Series:
+    """Per customer: does any reconciled field differ from the last run?"""
+    known = current.index.intersection(previous.index)
+    if len(known) == 0:
+        return pd.Series(dtype=bool)
+    a = current.loc[known, CUSTOMER_CONTENT].astype(object).where(current.loc[known, CUSTOMER_CONTENT].notna(), None)
+    b = previous.loc[known, CUSTOMER_CONTENT].astype(object).where(previous.loc[known, CUSTOMER_CONTENT].notna(), None)
+    diff = pd.Series(False, index=known)
+    for column in CUSTOMER_CONTENT:
+        left, right = a[column].map(_norm), b[column].map(_norm)
+        diff |= left != right
+    return diff
+
+
+def _norm(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return round(float(value), 6)
+    return str(value)
+
+
+def build_contacts(warehouse: Warehouse, config: dict[str, Any]) -> StepResult:
+    people = warehouse.read("staging", "people")
+    frame = reconcile.contacts(people, crosswalk(warehouse), list(config["source_priority"]))
+    warehouse.replace("analytics", "contacts", frame)
+    return StepResult(len(frame), {"people_records": len(people),
+                                   "without_customer": int(frame["customer_id"].isna().sum())},
+                      frame[["contact_id", "customer_id", "email", "name", "sources"]].head(5))
+
+
+def build_deals(warehouse: Warehouse, config: dict[str, Any]) -> StepResult:
+    frame = with_customer(warehouse.read("staging", "deals"), crosswalk(warehouse))
+    frame["deal_id"] = frame["source"] + "-" + frame["source_id"]
+    warehouse.replace("analytics", "deals", frame)
+    return StepResult(len(frame), {"open": int((~frame["is_closed"].astype(bool)).sum()),
+                                   "won": int(frame["is_won"].astype(bool).sum()),
+                                   "without_customer": int(frame["customer_id"].isna().sum())},
+                      frame[["deal_id", "customer_id", "name", "stage", "amount"]].head(5))
+
+
+def build_applications(warehouse: Warehouse, config: dict[str, Any]) -> StepResult:
+    """Airtable applications with the seed's lead score and the customer they belong to."""
+    payloads = load_payloads(warehouse, ["airtable/applications"])
+    apps = staging.applications(payloads, config)
+    interactions = warehouse.read("staging", "activities")
+    interactions = interactions[interactions["kind"] == "interaction"]
+    scores = lead_scores(apps, interactions, config["lead_score"])
+    frame = with_customer(pd.concat([apps, scores], axis=1).rename(columns={"record_id": "company_record_id"}),
+                          crosswalk(warehouse))
+    missing = frame["application_id"].isna()
+    now = utcnow().isoformat()
+    quarantine = pd.DataFrame({
+        "quarantine_id": "airtable-application:" + frame.loc[missing, "company_record_id"],
+        "source": "airtable", "source_object": "applications",
+        "record_key": frame.loc[missing, "company_record_id"],
+        "reason": "Beta Applications record has no Application ID: fill the field in Airtable "
+                  "(or map airtable.fields.applications.application_id in HUB_CONFIG)",
+        "payload": frame.loc[missing, "company"].astype(str), "quarantined_at": now})
+    frame = frame[~missing].drop_duplicates("application_id")
+    with warehouse.transaction() as conn:
+        warehouse.replace("analytics", "applications", frame, conn=conn)
+        warehouse.upsert("raw", "quarantine", quarantine, key=["quarantine_id"], conn=conn)
+    return StepResult(len(frame), {
+        "quarantined_without_application_id": int(missing.sum()),
+        "auto_assign": int(frame["auto_assign"].sum()),
+        "lead_score_mean": round(float(frame["lead_score"].mean()), 1) if len(frame) else 0.0,
+        "above_alert_threshold": int((frame["lead_score"] > config["lead_score"]["alert_above"]).sum()),
+    }, frame[["application_id", "company", "status", "lead_score", "customer_id"]].head(5))

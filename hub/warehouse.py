@@ -1,0 +1,278 @@
+"""The warehouse: one SQLAlchemy URL, SQLite embedded by default, PostgreSQL in production.
+
+PostgreSQL keeps the layers as schemas (``raw.hubspot_companies``, ``analytics.customers``);
+SQLite, which has no schemas, prefixes raw and staging tables with their layer
+(``raw_hubspot_companies``) and keeps analytics tables under their plain names. The DDL in
+``sql/`` is written once with placeholders and applied idempotently, each file recorded by
+version and checksum.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.util
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+LAYERS = ("raw", "staging", "analytics")
+MIGRATIONS_TABLE = "hub_schema_migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Pick a PostgreSQL driver that is installed: SQLAlchemy 2.1 defaults to psycopg 3,
+    dagster-postgres ships psycopg2; a bare ``postgresql://`` URL works with either."""
+    if url.startswith(("postgresql://", "postgres://")):
+        rest = url.split("://", 1)[1]
+        driver = "psycopg" if importlib.util.find_spec("psycopg") else "psycopg2"
+        return f"postgresql+{driver}://{rest}"
+    return url
+
+
+class Warehouse:
+    """Reads and writes the layered tables of one database."""
+
+    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+        self.url = normalise_url(url)
+        self.engine = engine or _create_engine(self.url)
+        self.dialect = self.engine.dialect.name
+        self._tables: dict[tuple[str, str], sa.Table] = {}
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    def describe(self) -> str:
+        """The URL with any password hidden, for logs and summaries."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    # -- names -------------------------------------------------------------------------------
+
+    def qualified(self, layer: str, name: str) -> str:
+        """The table's name as SQL sees it on this backend."""
+        _check_layer(layer)
+        if self.is_postgres:
+            return f"{layer}.{name}"
+        return name if layer == "analytics" else f"{layer}_{name}"
+
+    def table(self, layer: str, name: str) -> sa.Table:
+        """The reflected table (cached)."""
+        key = (layer, name)
+        if key not in self._tables:
+            if self.is_postgres:
+                table = sa.Table(name, sa.MetaData(), schema=layer, autoload_with=self.engine)
+            else:
+                table = sa.Table(self.qualified(layer, name), sa.MetaData(), autoload_with=self.engine)
+            self._tables[key] = table
+        return self._tables[key]
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        """Apply every DDL file of ``sql/`` not yet applied; return the versions applied now.
+
+        Files are applied in version order; each statement is itself idempotent, so a crash
+        between a file and its record only re-runs harmless statements.
+        """
+        applied_now: list[str] = []
+        with self.engine.begin() as conn:
+            if self.is_postgres:
+                for layer in LAYERS:
+                    conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+            conn.exec_driver_sql(
+                f"CREATE TABLE IF NOT EXISTS {self._migrations_table()} ("
+                "version TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            done = dict(conn.exec_driver_sql(f"SELECT version, checksum FROM {self._migrations_table()}").all())
+        for path in self._ddl_files():
+            text = path.read_text(encoding="utf-8")
+            checksum = hashlib.sha256(text.encode()).hexdigest()
+            version = path.stem
+            if done.get(version) == checksum:
+                continue
+            with self.engine.begin() as conn:
+                for statement in _statements(self._render(text), whole=self.is_postgres):
+                    conn.exec_driver_sql(statement)
+                conn.execute(
+                    sa.text(f"DELETE FROM {self._migrations_table()} WHERE version = :v"), {"v": version}
+                )
+                conn.execute(
+                    sa.text(f"INSERT INTO {self._migrations_table()} VALUES (:v, :c, :t)"),
+                    {"v": version, "c": checksum, "t": utcnow().isoformat()},
+                )
+            applied_now.append(version)
+        self._tables.clear()
+        return applied_now
+
+    def _migrations_table(self) -> str:
+        return f"raw.{MIGRATIONS_TABLE}" if self.is_postgres else f"raw_{MIGRATIONS_TABLE}"
+
+    def _ddl_files(self) -> list[Path]:
+        files = sorted(SQL_DIR.glob("*.sql"))
+        if self.is_postgres:
+            files += sorted((SQL_DIR / "postgres").glob("*.sql"))
+        return sorted(files, key=lambda p: p.name)
+
+    def _render(self, text: str) -> str:
+        if self.is_postgres:
+            subs = {"raw": "raw.", "staging": "staging.", "analytics": "analytics.",
+                    "json": "JSONB", "ts": "TIMESTAMPTZ", "date": "DATE"}
+        else:
+            subs = {"raw": "raw_", "staging": "staging_", "analytics": "",
+                    "json": "TEXT", "ts": "TEXT", "date": "TEXT"}
+        for key, value in subs.items():
+            text = text.replace("{{" + key + "}}", value)
+        return text
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read(self, layer: str, name: str, columns: Sequence[str] | None = None,
+             where: sa.ColumnElement[bool] | None = None) -> pd.DataFrame:
+        """A table (or some of its columns and rows) as a DataFrame."""
+        table = self.table(layer, name)
+        cols = [table.c[c] for c in columns] if columns else [table]
+        query = sa.select(*cols)
+        if where is not None:
+            query = query.where(where)
+        with self.engine.connect() as conn:
+            result = conn.execute(query)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def count(self, layer: str, name: str) -> int:
+        table = self.table(layer, name)
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def replace(self, layer: str, name: str, frame: pd.DataFrame, *,
+                conn: Connection | None = None) -> int:
+        """Make the table hold exactly ``frame``, atomically."""
+        table = self.table(layer, name)
+        rows = records(frame, table)
+        with self._conn(conn) as c:
+            c.execute(table.delete())
+            if rows:
+                c.execute(table.insert(), rows)
+        return len(rows)
+
+    def upsert(self, layer: str, name: str, frame: pd.DataFrame | list[dict[str, Any]],
+               key: Sequence[str], *, conn: Connection | None = None,
+               update: Sequence[str] | None = None) -> int:
+        """Insert rows, updating the rows whose ``key`` exists (only ``update`` columns if given)."""
+        table = self.table(layer, name)
+        rows = records(frame, table) if isinstance(frame, pd.DataFrame) else [_clean_row(r, table) for r in frame]
+        if not rows:
+            return 0
+        insert = _dialect_insert(self.dialect)(table)
+        columns = [c for c in rows[0] if c not in key] if update is None else list(update)
+        if columns:
+            statement = insert.on_conflict_do_update(
+                index_elements=list(key), set_={c: insert.excluded[c] for c in columns}
+            )
+        else:
+            statement = insert.on_conflict_do_nothing(index_elements=list(key))
+        with self._conn(conn) as c:
+            for chunk in _chunks(rows, 5000):
+                c.execute(statement, chunk)
+        return len(rows)
+
+    @contextmanager
+    def _conn(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.engine.begin() as c:
+                yield c
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]:
+    """DataFrame rows as plain dicts of the table's columns, with NaN/NaT as NULL."""
+    names = [c.name for c in table.columns if c.name in frame.columns]
+    if frame.empty:
+        return []
+    out = frame[names].astype(object).where(frame[names].notna(), None).to_dict("records")
+    return [_clean_row(row, table) for row in out]
+
+
+def _clean_row(row: dict[str, Any], table: sa.Table) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in row.items() if k in table.c}
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value
+
+
+def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _dialect_insert(dialect: str):  # noqa: ANN202 - returns a dialect's insert() constructor
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise NotImplementedError(f"warehouse backend {dialect!r} is not supported: use SQLite or PostgreSQL")
+    return insert
+
+
+def _check_layer(layer: str) -> None:
+    if layer not in LAYERS:
+        raise ValueError(f"unknown warehouse layer {layer!r}; expected one of {LAYERS}")
+
+
+def _statements(sql: str, *, whole: bool) -> list[str]:
+    """Split a DDL file into statements (PostgreSQL takes a whole file, DO blocks included)."""
+    if whole:
+        return [sql]
+    lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def _create_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            cursor = dbapi_conn.cursor()
+            # WAL lets BI tools read while a run writes; busy_timeout waits out short locks.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)

@@ -1,0 +1,1 @@
+"""Dagster resources: one per source API, the warehouse and the alert channels."""

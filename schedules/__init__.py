@@ -1,0 +1,1 @@
+"""Schedules: the nightly CRM sync."""

@@ -1,0 +1,1 @@
+"""Sensors: usage-log arrival, health recalculation, threshold alerts, run failure."""

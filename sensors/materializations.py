@@ -1,0 +1,54 @@
+"""Sensors that follow materializations: health after its inputs change, alerts after health.
+
+Each compares the storage ids of the latest materializations: it fires when an input is newer
+than the output *and* than what it already fired for. A nightly_sync run, which rebuilds health
+after its inputs in the same run, therefore triggers nothing extra.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.alerts import ALERTS
+from assets.health import CUSTOMER_HEALTH, KPI_DAILY
+from assets.jobs import alert_evaluation, health_recalculation
+from assets.usage import USAGE_DAILY
+
+HEALTH_INPUTS = [dg.AssetKey(["unified", "customers"]), dg.AssetKey(["unified", "contacts"]),
+                 dg.AssetKey(["unified", "deals"]), USAGE_DAILY]
+
+
+def latest_storage_ids(instance: dg.DagsterInstance, keys: list[dg.AssetKey]) -> dict[dg.AssetKey, int]:
+    out = {}
+    for record in instance.get_asset_records(keys):
+        last = record.asset_entry.last_materialization_record
+        if last is not None:
+            out[record.asset_entry.asset_key] = last.storage_id
+    return out
+
+
+def newer_inputs(context: dg.SensorEvaluationContext, inputs: list[dg.AssetKey],
+                 output: dg.AssetKey) -> int | None:
+    """The newest input storage id, when it is newer than the output and the cursor; else None."""
+    ids = latest_storage_ids(context.instance, [*inputs, output])
+    newest = max((ids[k] for k in inputs if k in ids), default=None)
+    handled = max(ids.get(output, 0), int(context.cursor or 0))
+    return newest if newest is not None and newest > handled else None
+
+
+@dg.sensor(job=health_recalculation, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Recalculates health when customers, contacts, deals or usage_daily change.")
+def health_recalculation_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    newest = newer_inputs(context, HEALTH_INPUTS, CUSTOMER_HEALTH)
+    if newest is None:
+        return dg.SkipReason("customer_health is up to date with its inputs")
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"health-{newest}")], cursor=str(newest))
+
+
+@dg.sensor(job=alert_evaluation, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Evaluates the alert rules when customer health or the KPIs are updated.")
+def threshold_alert_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    newest = newer_inputs(context, [CUSTOMER_HEALTH, KPI_DAILY], ALERTS)
+    if newest is None:
+        return dg.SkipReason("alerts are up to date with health and KPIs")
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"alerts-{newest}")], cursor=str(newest))

@@ -1,0 +1,40 @@
+"""The repository layout DESIGN.md fixes, and the packaging rule behind it."""
+
+from __future__ import annotations
+
+import importlib
+import tomllib
+from pathlib import Path
+
+import dagster as dg
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_sibling_packages_resolve_inside_the_repo() -> None:
+    # Generic top-level names (assets, resources, …) must come from this repo, not a wheel.
+    for name in ("assets", "resources", "sensors", "schedules"):
+        module = importlib.import_module(name)
+        assert Path(module.__file__).resolve().parent == REPO / name, f"{name} resolved to {module.__file__}"
+
+
+def test_only_hub_is_packaged() -> None:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert config["tool"]["setuptools"]["packages"]["find"]["include"] == ["hub*"]
+    assert config["project"]["scripts"]["hub"] == "hub.cli:main"
+
+
+def test_definitions_load_with_the_contracted_jobs_and_schedule() -> None:
+    from hub.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    job = defs.resolve_job_def("nightly_sync")
+    keys = {"/".join(k.path) for k in defs.resolve_all_asset_keys()}
+    assert {"unified/customers", "metrics/customer_health", "alerts/alerts", "raw/hubspot/companies",
+            "raw/salesforce/Account", "raw/airtable/applications", "raw/usage/events"} <= keys
+    assert job is not None
+    schedule = defs.resolve_schedule_def("nightly_sync_schedule")
+    assert schedule.cron_schedule == "0 2 * * *"
+    sensors = {s.name for s in defs.sensors}
+    assert {"usage_log_sensor", "health_recalculation_sensor", "threshold_alert_sensor",
+            "run_failure_alert_sensor"} <= sensors
