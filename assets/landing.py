@@ -37,7 +37,7 @@ def raw_asset(source: str, source_object: str, *, resource_key: str, kinds: set[
         tags={"source": source},
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        warehouse_resource: WarehouseResource = getattr(context.resources, "warehouse")
+        warehouse_resource: WarehouseResource = context.resources.warehouse
         warehouse = warehouse_resource.get()
         client = getattr(context.resources, resource_key)
         started = time.monotonic()

@@ -1,7 +1,8 @@
 """Alert rules, lifecycle and delivery.
 
 Rules are declarative (``HUB_CONFIG`` ``alerts.rules``): an entity (customer, application, kpi),
-a metric, a comparison and a threshold. Nothing is evaluated as code. An alert is identified by
+a metric, a comparison, a threshold, and optionally ``where`` (column -> allowed values) to scope
+the rule. Nothing is evaluated as code. An alert is identified by
 (rule, entity): while its condition holds it stays one open alert whose ``last_fired_at``
 moves; when the condition clears it resolves; if it fires again later, that is a new alert.
 Delivery works as an outbox: an alert stays ``pending`` until every channel has accepted it,
@@ -55,8 +56,13 @@ def evaluate_rules(rules: Sequence[dict[str, Any]], facts: dict[str, pd.DataFram
         if metric not in frame.columns:
             raise RuleError(f"alert rule {name!r}: metric {metric!r} is not known for {entity}; "
                             f"available: {sorted(c for c in frame.columns if c not in ('entity_id', 'name'))}")
+        scope = pd.Series(True, index=frame.index)
+        for column, allowed in (rule.get("where") or {}).items():
+            if column not in frame.columns:
+                raise RuleError(f"alert rule {name!r}: where-column {column!r} is not known for {entity}")
+            scope &= frame[column].isin(allowed if isinstance(allowed, list) else [allowed])
         values = frame[metric]
-        known = values.notna()
+        known = values.notna() & scope
         hit = pd.Series(False, index=frame.index)
         hit[known] = OPERATORS[rule["op"]](values[known], rule["value"]).astype(bool)
         template = Template(rule.get("message") or DEFAULT_MESSAGES[entity])

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from hub.config import settings
 
+REPO = Path(__file__).resolve().parent.parent
+
 SUMMARY_TABLES = ["customers", "customer_sources", "contacts", "deals", "applications", "usage_daily",
                   "customer_health", "customer_health_history", "kpi_daily", "alerts"]
 DAGSTER_YAML = """# Written by `hub demo`: a single-user instance on SQLite (see README for PostgreSQL).
@@ -24,6 +26,9 @@ run_queue:
 
 def _prepare_home() -> None:
     """Create HUB_HOME's folders and a Dagster instance config, and point DAGSTER_HOME there."""
+    # assets/, resources/, sensors/, schedules/ are run from the repository root, not installed.
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
     s = settings()
     for path in (s.home, s.usage_log_dir, s.dagster_home):
         path.mkdir(parents=True, exist_ok=True)
@@ -97,10 +102,9 @@ def _run_ui(emulators) -> int:  # noqa: ANN001
         shown = value if "TOKEN" not in name else "•••"
         print(f"  {name}={shown}")
     print("starting the Dagster UI on http://127.0.0.1:3000 (Ctrl-C stops it and the emulators)")
-    repo = Path(__file__).resolve().parent.parent
     try:
-        return subprocess.call(["dagster", "dev", "-w", str(repo / "workspace.yaml"), "-h", "127.0.0.1",
-                                "-p", "3000"], cwd=repo, env=os.environ.copy())
+        return subprocess.call(["dagster", "dev", "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1",
+                                "-p", "3000"], cwd=REPO, env=os.environ.copy())
     except KeyboardInterrupt:
         return 0
 

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hub.timeparse import timestamps
+
 COMPONENTS = ("usage", "support", "relationship", "outcomes")
 SCORE_COLUMNS = {"usage": "usage_score", "support": "support_score",
                  "relationship": "relationship_score", "outcomes": "outcome_score"}
@@ -47,7 +49,7 @@ def usage_component(daily: pd.DataFrame, as_of: pd.Timestamp, benchmarks: dict[s
     if daily.empty:
         return pd.DataFrame(columns=["usage", "calls_7d", "calls_prev_7d", "active_days_7d", "error_rate_7d"])
     frame = daily.copy()
-    frame["day"] = pd.to_datetime(frame["date"], utc=True)
+    frame["day"] = timestamps(frame["date"])
     age = (as_of.normalize() - frame["day"]).dt.days
     recent, previous = frame[(age >= 0) & (age < 7)], frame[(age >= 7) & (age < 14)]
     customers = pd.Index(frame.loc[(age >= 0) & (age < 14), "customer_id"].unique())
@@ -75,7 +77,7 @@ def support_component(activities: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
         return pd.DataFrame(columns=["support", "open_tickets", "tickets_30d"])
     tickets["open"] = ~tickets["is_closed"].fillna(False).astype(bool)
     tickets["high"] = tickets["priority"].isin(["high", "urgent", "critical"]) & tickets["open"]
-    tickets["recent"] = (as_of - pd.to_datetime(tickets["occurred_at"], utc=True)).dt.days <= 30
+    tickets["recent"] = (as_of - timestamps(tickets["occurred_at"])).dt.days <= 30
     grouped = tickets.groupby("customer_id")
     open_count, high, recent = grouped["open"].sum(), grouped["high"].sum(), grouped["recent"].sum()
     score = _clip(100.0 - 12.0 * open_count - 13.0 * high - 3.0 * recent)
@@ -90,7 +92,7 @@ def relationship_component(contacts: pd.DataFrame, activities: pd.DataFrame, as_
         return pd.DataFrame(columns=["relationship", "contacts", "days_since_interaction"])
     engaged = engaged.reindex(customers, fill_value=0)
     base = np.select([engaged >= 3, engaged == 2, engaged == 1], [60.0, 45.0, 30.0], default=15.0)
-    last = pd.to_datetime(talks.groupby("customer_id")["occurred_at"].max(), utc=True).reindex(customers)
+    last = timestamps(talks.groupby("customer_id")["occurred_at"].max()).reindex(customers)
     days = (as_of - last).dt.days
     recency = np.select([days <= 14, days <= 30, days <= 60], [30.0, 20.0, 5.0], default=-10.0)
     recency = np.where(days.isna(), 0.0, recency)

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from hub.timeparse import timestamps
+
 CONVERTED_STATUSES = ("Accepted", "Onboarding", "Active")
 
 
@@ -43,7 +45,7 @@ def kpi_daily(as_of: pd.Timestamp, applications: pd.DataFrame, usage_daily: pd.D
                                  {"converted": converted, "applications": total})
 
     beta = customers[customers["lifecycle_stage"].isin(["customer", "churn_risk"])]["customer_id"]
-    week = usage_daily[(pd.to_datetime(usage_daily["date"], utc=True) > day - pd.Timedelta(days=7))
+    week = usage_daily[(timestamps(usage_daily["date"]) > day - pd.Timedelta(days=7))
                        & (usage_daily["api_calls"] > 0)]
     active = int(beta.isin(set(week["customer_id"])).sum())
     values["beta_engagement"] = (100.0 * active / len(beta) if len(beta) else None,

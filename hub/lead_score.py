@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from hub.timeparse import timestamps
+
 CRITERIA = ("industry_fit", "priority_level", "volume_estimate", "technical_capability",
             "use_case_detail", "response_time")
 
@@ -45,12 +47,12 @@ def lead_scores(applications: pd.DataFrame, interactions: pd.DataFrame, rules: d
     application. ``applications`` needs ``record_id, applied_on`` and the scored fields;
     ``interactions`` needs ``company_record_id, occurred_at`` (the first one after applying is
     the response)."""
-    applied = pd.to_datetime(applications["applied_on"], utc=True, errors="coerce", format="ISO8601")
+    applied = timestamps(applications["applied_on"])
     first = pd.Series(dtype="datetime64[ns, UTC]")
     if not interactions.empty:
         first = interactions.dropna(subset=["company_record_id"]).groupby("company_record_id")["occurred_at"].min()
     first_at = applications["record_id"].map(first)
-    response_days = (pd.to_datetime(first_at, utc=True) - applied).dt.total_seconds() / 86400.0
+    response_days = (timestamps(first_at) - applied).dt.total_seconds() / 86400.0
     response_days = response_days.where(response_days >= 0)
     details = [score_application(app, None if pd.isna(days) else days, rules)
                for app, days in zip(applications.to_dict("records"), response_days, strict=True)]

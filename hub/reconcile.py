@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hub.names import company_email_domains_of, registrable_domains_of
+from hub.timeparse import timestamps
 
 XREF_COLUMNS = ("salesforce_account_id", "hubspot_company_id", "application_id")
 RULE_SCORES = {"xref": 1.0, "domain": 0.95, "email_domain": 0.9, "singleton": 1.0}
@@ -153,7 +154,7 @@ def survive(companies: pd.DataFrame, crosswalk: pd.DataFrame, source_priority: l
     frame = companies.merge(crosswalk, on="record_id")
     rank = {source: i for i, source in enumerate(source_priority)}
     frame["_rank"] = frame["source"].map(rank).fillna(len(rank))
-    frame["_updated"] = pd.to_datetime(frame["updated_at"], utc=True, errors="coerce")
+    frame["_updated"] = timestamps(frame["updated_at"])
     frame = frame.sort_values(["customer_id", "_rank", "_updated"], ascending=[True, True, False],
                               na_position="last", kind="mergesort")
     out = frame.groupby("customer_id", sort=True).agg(

@@ -14,6 +14,7 @@ import pandas as pd
 
 from hub.names import company_email_domains_of, registrable_domains_of
 from hub.raw import hubspot_company_id
+from hub.timeparse import timestamps
 
 Payloads = dict[str, list[dict[str, Any]]]  # "source/object" -> live raw payloads
 
@@ -26,11 +27,6 @@ COMPANY_COLUMNS = [
 
 def record_id(source: str, source_object: str, source_id: Any) -> str:
     return f"{source}:{source_object}:{source_id}"
-
-
-def timestamps(values: pd.Series) -> pd.Series:
-    """Any of the sources' date/time spellings -> UTC timestamps (NaT when unreadable)."""
-    return pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:

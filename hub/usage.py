@@ -1,6 +1,8 @@
 """Usage logs: landing-directory files -> usage events -> ``usage_daily``.
 
-Files are JSON Lines (optionally gzip) or CSV, one event a line (DESIGN.md "Usage log format").
+Files are JSON Lines (optionally gzip) or CSV, one event a line (DESIGN.md "Usage log format"),
+plus one optional field of ours: ``count``, the number of identical operations a line stands for
+(a per-minute roll-up; default 1).
 Every line is accounted for: lines in = lines loaded + lines quarantined, per file. A file is
 known by its content digest, so a re-dropped or renamed copy is never counted twice.
 """
@@ -20,6 +22,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from hub.timeparse import timestamps
 from hub.warehouse import Warehouse, utcnow
 
 USAGE_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".csv", ".csv.gz")
@@ -91,6 +94,16 @@ def _validate(row: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
     clean = {"event_at": when.isoformat(), "customer_ref": str(row["customer_id"]).strip(),
              "event": str(row["event"]).strip(), "status": _text(row.get("status")),
              "user_id": _text(row.get("user_id"))}
+    count = row.get("count")
+    if count in (None, ""):
+        clean["event_count"] = 1.0
+    else:
+        try:
+            clean["event_count"] = float(count)
+        except (TypeError, ValueError):
+            return None, f"field 'count' is not a number: {str(count)[:40]!r}"
+        if not clean["event_count"] >= 1 or clean["event_count"] != int(clean["event_count"]):
+            return None, f"field 'count' must be a whole number of at least 1, got {count!r}"
     for name in NUMERIC:
         value = row.get(name)
         if value in (None, ""):
@@ -203,14 +216,15 @@ def usage_daily(events: pd.DataFrame, reports: pd.DataFrame, lookup: dict[str, s
     frame = frame[frame["customer_id"].notna()]
     daily = pd.DataFrame(columns=DAILY_COLUMNS)
     if not frame.empty:
-        frame["date"] = pd.to_datetime(frame["event_at"], utc=True, format="ISO8601").dt.strftime("%Y-%m-%d")
+        frame["date"] = timestamps(frame["event_at"]).dt.strftime("%Y-%m-%d")
         status = frame["status"].fillna("").astype(str).str.lower()
         numeric_status = pd.to_numeric(status, errors="coerce")
         is_api = frame["event"].isin(list(API_EVENTS))
-        frame["is_error"] = is_api & (status.isin(ERROR_STATUSES) | (numeric_status >= 400))
+        weight = frame["event_count"].fillna(1.0) if "event_count" in frame else 1.0
+        frame["is_error"] = (is_api & (status.isin(ERROR_STATUSES) | (numeric_status >= 400))) * weight
         for event, column in API_EVENTS.items():
-            frame[column] = (frame["event"] == event).astype(int)
-        frame["api_calls"] = is_api.astype(int)
+            frame[column] = (frame["event"] == event) * weight
+        frame["api_calls"] = is_api * weight
         grouped = frame.groupby(["customer_id", "date"])
         daily = grouped.agg(
             api_calls=("api_calls", "sum"), sign_operations=("sign_operations", "sum"),

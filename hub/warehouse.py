@@ -42,7 +42,7 @@ class Warehouse:
 
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
         self.url = normalise_url(url)
-        self.engine = engine or _create_engine(self.url)
+        self.engine = engine or create_engine_for(self.url)
         self.dialect = self.engine.dialect.name
         self._tables: dict[tuple[str, str], sa.Table] = {}
 
@@ -258,7 +258,9 @@ def _statements(sql: str, *, whole: bool) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
-def _create_engine(url: str) -> Engine:
+def create_engine_for(url: str) -> Engine:
+    """An engine for the URL; SQLite gets WAL mode and a generous busy timeout."""
+    url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":

@@ -77,11 +77,12 @@ class SalesforceResource(dg.ConfigurableResource):
 
 
 def _login_domain(host: str | None) -> str:
-    """simple-salesforce logs in at https://{domain}.salesforce.com: a my-domain host keeps its
-    own name, anything else (a sandbox, an emulator) is passed as given."""
+    """simple-salesforce logs in at https://{domain}.salesforce.com: a Salesforce host gives its
+    own prefix; any other host (an emulator, a gateway) gets a trailing "#" so the appended
+    ".salesforce.com/…" becomes a URL fragment and the login goes to that host itself."""
     if not host:
         return "login"
-    return host[: -len(".salesforce.com")] if host.endswith(".salesforce.com") else host
+    return host[: -len(".salesforce.com")] if host.endswith(".salesforce.com") else f"{host}#"
 
 
 def _plain(record: Any) -> dict[str, Any]:

@@ -1,19 +1,18 @@
-"""The warehouse resource: one SQLAlchemy URL (HUB_WAREHOUSE_URL), schema applied on first use."""
+"""The warehouse resource: one SQLAlchemy URL (HUB_WAREHOUSE_URL), schema applied on use."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 import dagster as dg
+from sqlalchemy.engine import Engine
 
-from hub.warehouse import Warehouse
+from hub.warehouse import Warehouse, create_engine_for
 
 
 @lru_cache(maxsize=8)
-def _migrated(url: str) -> Warehouse:
-    warehouse = Warehouse(url)
-    warehouse.migrate()
-    return warehouse
+def _engine(url: str) -> Engine:
+    return create_engine_for(url)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -22,9 +21,7 @@ class WarehouseResource(dg.ConfigurableResource):
     url: str
 
     def get(self) -> Warehouse:
-        """The warehouse, with every DDL file of sql/ applied (once per process)."""
-        return _migrated(self.url)
-
-    @property
-    def kind(self) -> str:
-        return "sqlite" if self.url.startswith("sqlite") else "postgres"
+        """The warehouse with every DDL file of sql/ applied (a cheap check once applied)."""
+        warehouse = Warehouse(self.url, engine=_engine(self.url))
+        warehouse.migrate()
+        return warehouse

@@ -205,6 +205,7 @@ CREATE TABLE IF NOT EXISTS {{raw}}usage_events (
     bytes DOUBLE PRECISION,
     latency_ms DOUBLE PRECISION,
     cost DOUBLE PRECISION,
+    event_count DOUBLE PRECISION NOT NULL DEFAULT 1,
     _loaded_at {{ts}} NOT NULL
 );
 

@@ -33,6 +33,15 @@ def test_alert_fires_once_and_resolves_when_the_condition_clears() -> None:
     assert evaluate_rules(RULES, _facts(None)).empty  # no score is not "below 60"
 
 
+def test_where_scopes_a_rule_to_some_entities() -> None:
+    facts = {"customer": pd.DataFrame([
+        {"entity_id": "c1", "customer_id": "c1", "name": "A", "health_score": 30.0, "lifecycle_stage": "customer"},
+        {"entity_id": "c2", "customer_id": "c2", "name": "B", "health_score": 30.0, "lifecycle_stage": "prospect"},
+    ])}
+    scoped = [{**RULES[0], "where": {"lifecycle_stage": ["customer", "churn_risk"]}}]
+    assert evaluate_rules(scoped, facts)["entity_id"].tolist() == ["c1"]
+
+
 def test_bad_rule_names_what_to_fix() -> None:
     with pytest.raises(RuleError, match="metric 'health'"):
         evaluate_rules([{**RULES[0], "metric": "health"}], _facts(1.0))

@@ -25,7 +25,7 @@ def build_usage_daily(warehouse: Warehouse) -> StepResult:
     unknown customer are quarantined (and come back by themselves once a source knows them)."""
     events = warehouse.read("raw", "usage_events",
                             ["event_key", "file_name", "line_no", "event_at", "customer_ref", "event", "status",
-                             "user_id", "bytes", "cost"])
+                             "user_id", "bytes", "cost", "event_count"])
     reports = with_customer(warehouse.read("staging", "usage_reports"), crosswalk(warehouse))
     daily, unknown = usage.usage_daily(events, reports, customer_lookup(warehouse))
     quarantine = warehouse.table("raw", "quarantine")

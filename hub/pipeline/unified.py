@@ -11,6 +11,7 @@ from hub.health import lifecycle_stage
 from hub.lead_score import lead_scores
 from hub.pipeline.steps import StepResult, crosswalk, with_customer
 from hub.raw import load_payloads
+from hub.timeparse import timestamps
 from hub.warehouse import Warehouse, utcnow
 
 STAGING_TABLES = {
@@ -63,10 +64,10 @@ def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[StepR
 
     now = utcnow()
     previous = warehouse.read("analytics", "customers").set_index("customer_id")
-    customers["first_seen_at"] = pd.to_datetime(customers["first_seen_at"], utc=True).fillna(now)
+    customers["first_seen_at"] = timestamps(customers["first_seen_at"]).fillna(now)
     customers = customers.set_index("customer_id")
     known = customers.index.intersection(previous.index)
-    prev_first = pd.to_datetime(previous.loc[known, "first_seen_at"], utc=True, format="ISO8601")
+    prev_first = timestamps(previous.loc[known, "first_seen_at"])
     customers.loc[known, "first_seen_at"] = pd.concat(
         [customers.loc[known, "first_seen_at"], prev_first], axis=1).min(axis=1)
     changed = _changed(customers, previous)
@@ -110,8 +111,8 @@ def _changed(current: pd.DataFrame, previous: pd.DataFrame) -> pd.Series:
 
 
 def _norm(value: Any) -> Any:
-    if value is None:
-        return None
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "\x00null"  # pandas compares None != None as True; a sentinel compares equal
     if isinstance(value, float | int) and not isinstance(value, bool):
         return round(float(value), 6)
     return str(value)

@@ -1,0 +1,407 @@
+"""HubSpot CRM v3/v4 emulator: object listing and search, batch read, associations, deal
+pipelines, HubSpot's rate-limit headers and error bodies (see saas-apis.md).
+
+hubspot-api-client runs against it unmodified: `HubSpot(access_token=token, host=emulator.url)`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import threading
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from hub.emulators import _hubspot_search as search
+from hub.emulators._hubspot_associations import SINGULAR, AssociationIndex, id_key
+from hub.emulators._hubspot_pipelines import pipelines_payload
+from hub.emulators._server import (
+    EmulatorServer,
+    Request,
+    Response,
+    SlidingWindowLimiter,
+    bearer_token,
+    json_response,
+)
+
+_ALIASES = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-5": "tickets",
+            **{singular: plural for plural, singular in SINGULAR.items()}}
+_DEFAULT_PROPERTIES = {
+    "companies": ["name", "domain"],
+    "contacts": ["firstname", "lastname", "email"],
+    "deals": ["dealname", "amount", "dealstage", "pipeline", "closedate"],
+    "tickets": ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority"],
+}
+_DAILY_LIMIT = 250_000
+_AUTH_MESSAGE = (
+    "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
+    "can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
+)
+
+
+def modified_property(object_type: str) -> str:
+    """Contacts keep `lastmodifieddate`; companies, deals and tickets `hs_lastmodifieddate`."""
+    return "lastmodifieddate" if object_type == "contacts" else "hs_lastmodifieddate"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _error(status: int, message: str, category: str, **extra: Any) -> Response:
+    return json_response(status, {"status": "error", "message": message,
+                                  "correlationId": str(uuid.uuid4()), "category": category, **extra})
+
+
+def _names(values: list[str]) -> list[str]:
+    """Array query params arrive repeated (`properties=a&properties=b`) or comma-separated."""
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+class HubSpotEmulator(EmulatorServer):
+    """Serves `objects` (type -> objects), `associations` ((from, to) -> [(from id, to id)])
+    and the deal `pipelines`."""
+
+    def __init__(
+        self,
+        objects: dict[str, list[dict]],
+        associations: dict[tuple[str, str], list[tuple[str, str]]] | None = None,
+        pipelines: list[dict] | None = None,
+        *,
+        token: str = "pat-na1-demo-token",
+        requests_per_10s: int | None = 100,
+        search_per_second: float | None = 5.0,
+        search_cap: int = 10_000,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        super().__init__(host=host, port=port)
+        self.token = token
+        self.search_cap = search_cap
+        self._lock = threading.RLock()
+        self._objects: dict[str, dict[str, dict]] = {t: {} for t in _DEFAULT_PROPERTIES}
+        for object_type, items in objects.items():
+            self._objects[object_type] = {str(o["id"]): copy.deepcopy(o) for o in items}
+        self._order: dict[str, list[tuple]] = {}
+        self._known: dict[str, set[str]] = {}
+        self._assoc = AssociationIndex(associations or {})
+        self._pipelines = copy.deepcopy(pipelines or [])
+        self._limiter = SlidingWindowLimiter(requests_per_10s, 10.0) if requests_per_10s else None
+        self._search_limiter = None
+        if search_per_second:
+            per_window = max(1, round(search_per_second))
+            self._search_limiter = SlidingWindowLimiter(per_window, per_window / search_per_second)
+        self._daily_used = 0
+
+    # -- mutation API ------------------------------------------------------------------------
+    def upsert(self, object_type: str, record: dict) -> dict:
+        """Create or update an object; properties merge over the stored ones and the modified
+        stamps (updatedAt and the type's last-modified property) move to now."""
+        object_type = _ALIASES.get(object_type, object_type)
+        now = datetime.now(UTC)
+        with self._lock:
+            store = self._objects.setdefault(object_type, {})
+            object_id = str(record.get("id") or self._next_id(store))
+            existing = store.get(object_id)
+            merged = copy.deepcopy(existing) if existing else {"createdAt": _iso(now), "properties": {}}
+            merged.update({k: copy.deepcopy(v) for k, v in record.items() if k != "properties"})
+            merged["properties"].update(copy.deepcopy(record.get("properties") or {}))
+            stamp_prop = modified_property(object_type)
+            merged["properties"][stamp_prop] = self._stamp_like(object_type, existing, now)
+            merged.update(id=object_id, updatedAt=_iso(now), archived=False)
+            merged.pop("archivedAt", None)
+            store[object_id] = merged
+            self._order.pop(object_type, None)
+            self._known.pop(object_type, None)
+            return copy.deepcopy(merged)
+
+    def delete(self, object_type: str, object_id: str) -> None:
+        """Archive an object: gone from listings and search, listed with `archived=true`."""
+        object_type = _ALIASES.get(object_type, object_type)
+        with self._lock:
+            obj = self._objects.get(object_type, {}).get(str(object_id))
+            if obj is None:
+                raise KeyError(f"HubSpot has no {object_type} object {object_id!r}")
+            now = _iso(datetime.now(UTC))
+            obj.update(archived=True, archivedAt=now, updatedAt=now)
+
+    def purge(self, object_type: str, object_id: str) -> None:
+        """GDPR deletion: the object vanishes entirely, archived listings included."""
+        with self._lock:
+            del self._objects[_ALIASES.get(object_type, object_type)][str(object_id)]
+            self._order.pop(_ALIASES.get(object_type, object_type), None)
+
+    def _next_id(self, store: dict[str, dict]) -> str:
+        return str(max((int(i) for i in store if i.isdigit()), default=0) + 1)
+
+    def _stamp_like(self, object_type: str, existing: dict | None, now: datetime) -> str:
+        # Keep the format the data already uses (epoch ms or ISO); epoch ms by default.
+        prop = modified_property(object_type)
+        sample = (existing or {}).get("properties", {}).get(prop) or next(
+            (o["properties"].get(prop) for o in self._objects[object_type].values()
+             if o.get("properties", {}).get(prop)), None)
+        if sample and not str(sample).isdigit():
+            return _iso(now)
+        return str(int(now.timestamp() * 1000))
+
+    # -- HTTP --------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        if bearer_token(request) != self.token:
+            return _error(401, _AUTH_MESSAGE, "INVALID_AUTHENTICATION")
+        seg = request.segments
+        is_search = request.method == "POST" and seg[:3] == ["crm", "v3", "objects"] and seg[-1:] == ["search"]
+        if is_search:
+            if self._search_limiter and not self._search_limiter.acquire(self.token).allowed:
+                return json_response(429, {
+                    "status": "error", "message": "You have reached your secondly limit.",
+                    "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()),
+                    "policyName": "SECONDLY"})
+            return self._route(request, seg)
+        allowed, headers = self._rate_check()
+        if allowed:
+            response = self._route(request, seg)
+        else:
+            response = json_response(429, {
+                "status": "error", "message": "You have reached your ten_secondly_rolling limit.",
+                "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()),
+                "policyName": "TEN_SECONDLY_ROLLING"})
+        response.headers.update(headers)
+        return response
+
+    def _rate_check(self) -> tuple[bool, dict[str, str]]:
+        """Whether the ten-second window admits this request, and the headers to send."""
+        with self._lock:
+            self._daily_used += 1
+            daily_remaining = max(0, _DAILY_LIMIT - self._daily_used)
+        headers = {"X-HubSpot-RateLimit-Daily": str(_DAILY_LIMIT),
+                   "X-HubSpot-RateLimit-Daily-Remaining": str(daily_remaining)}
+        if self._limiter is None:
+            return True, headers
+        decision = self._limiter.acquire(self.token)
+        headers.update({
+            "X-HubSpot-RateLimit-Max": str(self._limiter.limit),
+            "X-HubSpot-RateLimit-Remaining": str(decision.remaining),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+        })
+        return decision.allowed, headers
+
+    def _route(self, request: Request, seg: list[str]) -> Response:
+        method, n = request.method, len(seg)
+        if seg[:3] == ["crm", "v3", "objects"] and n >= 4:
+            object_type = self._object_type(seg[3])
+            if object_type is None:
+                return _error(404, f"Unable to infer object type from: {seg[3]}", "OBJECT_NOT_FOUND")
+            if method == "GET" and n == 4:
+                return self._list(object_type, request)
+            if method == "GET" and n == 5:
+                return self._get(object_type, seg[4], request)
+            if method == "POST" and seg[4:] == ["search"]:
+                return self._search(object_type, request)
+            if method == "POST" and seg[4:] == ["batch", "read"]:
+                return self._batch_read(object_type, request)
+            if method in ("POST", "PATCH", "PUT", "DELETE"):
+                return _error(403, "This app hasn't been granted all required scopes to make this "
+                              "call (the emulator serves a read-only private app).", "MISSING_SCOPES")
+        if seg[:3] == ["crm", "v4", "objects"] and n == 7 and seg[5] == "associations" and method == "GET":
+            return self._v4_list(seg[3], seg[4], seg[6], request)
+        if seg[:3] == ["crm", "v4", "associations"] and seg[5:] == ["batch", "read"] and method == "POST":
+            return self._v4_batch(seg[3], seg[4], request)
+        if seg[:3] == ["crm", "v3", "pipelines"] and n >= 4 and method == "GET":
+            return self._pipelines_route(seg[3:])
+        return _error(404, f"Resource not found: {request.path}", "OBJECT_NOT_FOUND")
+
+    def _object_type(self, name: str) -> str | None:
+        name = _ALIASES.get(name, name)
+        return name if name in self._objects else None
+
+    # -- objects -----------------------------------------------------------------------------
+    def _properties(self, object_type: str, obj: dict) -> dict[str, Any]:
+        """Stored properties plus the ones HubSpot always has (id, created, modified)."""
+        props = dict(obj.get("properties") or {})
+        props.setdefault("hs_object_id", obj["id"])
+        props.setdefault("createdate", obj.get("createdAt"))
+        props.setdefault(modified_property(object_type), obj.get("updatedAt"))
+        return props
+
+    def _known_properties(self, object_type: str) -> set[str]:
+        if object_type not in self._known:
+            names = set(_DEFAULT_PROPERTIES.get(object_type, []))
+            names |= {"hs_object_id", "createdate", modified_property(object_type)}
+            for obj in self._objects[object_type].values():
+                names.update(obj.get("properties") or {})
+            self._known[object_type] = names
+        return self._known[object_type]
+
+    def _present(self, object_type: str, obj: dict, requested: list[str],
+                 associations: list[str] | None = None) -> dict:
+        props = self._properties(object_type, obj)
+        known = self._known_properties(object_type)
+        names = requested or _DEFAULT_PROPERTIES.get(object_type, [])
+        names = [*names, "hs_object_id", "createdate", modified_property(object_type)]
+        out: dict[str, Any] = {
+            "id": obj["id"],
+            "properties": {n: props.get(n) for n in sorted(set(names)) if n in props or n in known},
+            "createdAt": obj.get("createdAt"),
+            "updatedAt": obj.get("updatedAt"),
+            "archived": bool(obj.get("archived", False)),
+        }
+        if obj.get("archived"):
+            out["archivedAt"] = obj.get("archivedAt") or obj.get("updatedAt")
+        linked = {}
+        for to_type in associations or []:
+            to_type = _ALIASES.get(to_type, to_type)
+            ids = self._assoc.linked(object_type, obj["id"], to_type, self._live)
+            if ids:
+                linked[to_type] = self._assoc.v3_inline(object_type, obj["id"], to_type, ids)
+        if linked:
+            out["associations"] = linked
+        return out
+
+    def _live(self, object_type: str, object_id: str) -> bool:
+        obj = self._objects.get(object_type, {}).get(object_id)
+        return obj is not None and not obj.get("archived")
+
+    def _list(self, object_type: str, request: Request) -> Response:
+        try:
+            limit = int(request.param("limit") or 10)
+        except ValueError:
+            limit = 0
+        if not 0 < limit <= 100:
+            return _error(400, f"limit must be between 1 and 100, got {request.param('limit')}",
+                          "VALIDATION_ERROR")
+        archived = (request.param("archived") or "false").lower() == "true"
+        after = request.param("after")
+        with self._lock:
+            if object_type not in self._order:
+                self._order[object_type] = sorted((id_key(i), i) for i in self._objects[object_type])
+            order = self._order[object_type]
+            start = bisect.bisect_left(order, (id_key(after), "")) if after else 0
+            store, page, position = self._objects[object_type], [], start
+            while position < len(order) and len(page) <= limit:
+                obj = store[order[position][1]]
+                position += 1
+                if bool(obj.get("archived")) == archived:
+                    page.append(obj)
+            props = _names(request.params("properties"))
+            assoc = _names(request.params("associations"))
+            results = [self._present(object_type, o, props, assoc) for o in page[:limit]]
+        payload: dict[str, Any] = {"results": results}
+        if len(page) > limit:  # one extra object read ahead tells whether a next page exists
+            next_after = page[limit]["id"]
+            payload["paging"] = {"next": {"after": next_after, "link": (
+                f"{self.url}/crm/v3/objects/{object_type}?limit={limit}&after={next_after}")}}
+        return json_response(200, payload)
+
+    def _get(self, object_type: str, object_id: str, request: Request) -> Response:
+        archived = (request.param("archived") or "false").lower() == "true"
+        id_property = request.param("idProperty")
+        with self._lock:
+            store = self._objects[object_type]
+            if id_property:
+                obj = next((o for o in store.values()
+                            if self._properties(object_type, o).get(id_property) == object_id), None)
+            else:
+                obj = store.get(object_id)
+            if obj is None or bool(obj.get("archived")) != archived:
+                return _error(404, "Object not found.  objectId are usually numeric.",
+                              "OBJECT_NOT_FOUND", context={"id": [object_id]})
+            return json_response(200, self._present(object_type, obj, _names(
+                request.params("properties")), _names(request.params("associations"))))
+
+    def _search(self, object_type: str, request: Request) -> Response:
+        try:
+            body = request.json() or {}
+        except ValueError:
+            return _error(400, "Invalid input JSON", "VALIDATION_ERROR")
+        problem = search.validate(body)
+        if problem:
+            return _error(400, problem, "VALIDATION_ERROR")
+        after, limit = int(body.get("after") or 0), int(body.get("limit") or 10)
+        if after >= self.search_cap:
+            return _error(400, f"There was a problem with the request: search results are limited "
+                          f"to {self.search_cap} per query and after={after} pages past them. Narrow "
+                          f"the filters (e.g. on {modified_property(object_type)}) and search again.",
+                          "VALIDATION_ERROR")
+        matches = search.matcher(body)
+        with self._lock:
+            candidates = [(o, self._properties(object_type, o))
+                          for o in self._objects[object_type].values() if not o.get("archived")]
+            hits = [(o, p) for o, p in candidates if matches(p)]
+            hits.sort(key=lambda hit: id_key(hit[0]["id"]))
+            for name, descending in reversed(search.sort_spec(body)):
+                hits.sort(key=lambda hit, n=name: search.sort_value(hit[1].get(n)), reverse=descending)
+            window = hits[after: min(after + limit, self.search_cap)]
+            results = [self._present(object_type, o, _names(body.get("properties") or [])) for o, _ in window]
+        payload: dict[str, Any] = {"total": len(hits), "results": results}
+        if after + len(window) < len(hits):
+            payload["paging"] = {"next": {"after": str(after + len(window))}}
+        return json_response(200, payload)
+
+    def _batch_read(self, object_type: str, request: Request) -> Response:
+        try:
+            body = request.json() or {}
+            ids = [str(item["id"]) for item in body.get("inputs") or []]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return _error(400, "Invalid input JSON: inputs must be [{\"id\": …}]", "VALIDATION_ERROR")
+        if len(ids) > 100:
+            return _error(400, f"Batch input too large: {len(ids)} inputs (maximum 100)", "VALIDATION_ERROR")
+        archived = (request.param("archived") or "false").lower() == "true"
+        now = _iso(datetime.now(UTC))
+        with self._lock:
+            store = self._objects[object_type]
+            found = [store[i] for i in ids if i in store and bool(store[i].get("archived")) == archived]
+            missing = [i for i in ids if i not in {o["id"] for o in found}]
+            props = _names(body.get("properties") or [])
+            results = [self._present(object_type, o, props) for o in found]
+        payload: dict[str, Any] = {"status": "COMPLETE", "results": results,
+                                   "startedAt": now, "completedAt": now}
+        if not missing:
+            return json_response(200, payload)
+        payload.update(numErrors=1, errors=[{
+            "status": "error", "category": "OBJECT_NOT_FOUND",
+            "message": f"Could not get some {SINGULAR.get(object_type, object_type).upper()} objects, "
+                       "they may be deleted or not exist. Check that ids are valid.",
+            "context": {"ids": missing}}])
+        return json_response(207, payload)
+
+    # -- associations v4 ---------------------------------------------------------------------
+    def _v4_list(self, from_name: str, from_id: str, to_name: str, request: Request) -> Response:
+        from_type, to_type = self._object_type(from_name), self._object_type(to_name)
+        if from_type is None or to_type is None:
+            return _error(404, f"Unable to infer object type from: {from_name}/{to_name}", "OBJECT_NOT_FOUND")
+        try:
+            limit = min(500, int(request.param("limit") or 500))
+            after = int(request.param("after") or 0)
+        except ValueError:
+            return _error(400, "limit and after must be numbers", "VALIDATION_ERROR")
+        with self._lock:
+            ids = self._assoc.linked(from_type, from_id, to_type, self._live)
+            page = [self._assoc.v4_entry(from_type, from_id, to_type, i) for i in ids[after: after + limit]]
+        payload: dict[str, Any] = {"results": page}
+        if after + limit < len(ids):
+            payload["paging"] = {"next": {"after": str(after + limit)}}
+        return json_response(200, payload)
+
+    def _v4_batch(self, from_name: str, to_name: str, request: Request) -> Response:
+        from_type, to_type = self._object_type(from_name), self._object_type(to_name)
+        if from_type is None or to_type is None:
+            return _error(404, f"Unable to infer object type from: {from_name}/{to_name}", "OBJECT_NOT_FOUND")
+        try:
+            ids = [str(item["id"]) for item in (request.json() or {}).get("inputs") or []]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return _error(400, "Invalid input JSON: inputs must be [{\"id\": …}]", "VALIDATION_ERROR")
+        with self._lock:
+            linked = {i: self._assoc.linked(from_type, i, to_type, self._live) for i in ids}
+        status, payload = self._assoc.v4_batch(from_type, to_type, linked, _iso(datetime.now(UTC)))
+        return json_response(status, payload)
+
+    # -- pipelines ---------------------------------------------------------------------------
+    def _pipelines_route(self, rest: list[str]) -> Response:
+        object_type = _ALIASES.get(rest[0], rest[0])
+        if object_type not in ("deals", "tickets"):
+            return _error(404, f"Unable to infer object type from: {rest[0]}", "OBJECT_NOT_FOUND")
+        payload = pipelines_payload(self._pipelines if object_type == "deals" else [], rest[1:])
+        if payload is None:
+            return _error(404, f"Unable to find pipeline {rest[1]}", "OBJECT_NOT_FOUND")
+        return json_response(200, payload)

@@ -1,0 +1,13 @@
+"""Seeded synthetic data for every customer-hub source, at any scale, with the truth attached.
+
+- ``generate`` builds a ``hub.sourcedata.SourceData`` snapshot: Airtable, HubSpot and Salesforce
+  records in wire format, usage events, and the true company of every source record.
+- ``write_usage_logs`` writes the usage events as daily landing files, optionally with bad lines.
+- ``entity_records`` lays out company-level records for ``hub.reconcile.resolve_entities``.
+"""
+
+from hub.synth.entities import ENTITY_COLUMNS, entity_records
+from hub.synth.snapshot import generate
+from hub.synth.usage_logs import write_usage_logs
+
+__all__ = ["ENTITY_COLUMNS", "entity_records", "generate", "write_usage_logs"]
