@@ -57,9 +57,10 @@ def demo(args: argparse.Namespace) -> int:
           "Airtable, HubSpot and Salesforce on 127.0.0.1")
     _data, written, emulators = _start_sources(args.companies, args.seed, rate_limits=True)
     try:
+        status = _run_once(written, started)
         if args.ui:
             return _run_ui(emulators)
-        return _run_once(written, started)
+        return status
     finally:
         emulators.stop()
 
@@ -72,7 +73,10 @@ def _run_once(written: list[Path], started: float) -> int:
 
     defs = build_definitions()
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("nightly_sync").execute_in_process(instance=instance, raise_on_error=False)
+        # Step-by-step DEBUG lines would bury the summary; the run's full log is in the instance.
+        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+        result = defs.resolve_job_def("nightly_sync").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=quiet)
     s = settings()
     warehouse = Warehouse(s.warehouse_url)
     if not result.success:
