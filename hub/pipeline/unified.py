@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from hub import reconcile, staging
+from hub.config import settings
 from hub.health import lifecycle_stage
 from hub.lead_score import lead_scores
 from hub.pipeline.steps import StepResult, crosswalk, with_customer
 from hub.raw import load_payloads
+from hub.reconcile import overrides
+from hub.reconcile.ids import resolve_merge_log
 from hub.timeparse import timestamps
 from hub.warehouse import Warehouse, utcnow
 
@@ -23,7 +27,8 @@ STAGING_TABLES = {
     "usage_reports": staging.usage_reports,
 }
 CUSTOMER_CONTENT = ["name", "domain", "industry", "city", "country", "lifecycle_stage", "owner", "mrr", "arr",
-                    "source_count", "sources", "name_source", "domain_source", "industry_source", "owner_source"]
+                    "source_count", "sources", "name_source", "domain_source", "industry_source", "owner_source",
+                    "city_source", "country_source"]
 
 
 def build_staging(warehouse: Warehouse, config: dict[str, Any]) -> dict[str, StepResult]:
@@ -39,15 +44,27 @@ def build_staging(warehouse: Warehouse, config: dict[str, Any]) -> dict[str, Ste
 
 
 def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[StepResult, StepResult]:
-    """Resolve companies into customers with stable ids; write ``customers`` and ``customer_sources``."""
+    """Resolve companies into customers with stable ids; write ``customers``, ``customer_sources``,
+    the review queue, the merge log and the run's figures, in one transaction."""
+    settings = config["reconcile"]
+    guard = int(settings["max_cluster_size"])
     companies = warehouse.read("staging", "companies")
-    previous_walk = crosswalk(warehouse)
-    clusters = reconcile.resolve_entities(
-        reconcile.records_for_matching(companies),
-        max_cluster_size=int(config["reconcile"]["max_cluster_size"]))
-    walk, merges = reconcile.assign_customer_ids(clusters, previous_walk)
+    records = reconcile.records_for_matching(companies, warehouse.read("staging", "people"))
+    previous_review = warehouse.read("analytics", "match_review")
+    must, cannot = overrides.combine(
+        overrides.normalise_overrides(warehouse.read("analytics", "match_overrides"), "match_overrides"),
+        overrides.read_overrides_file(_overrides_path(settings.get("overrides_file"))),
+        overrides.decided_reviews(previous_review))
+    resolution = reconcile.resolve(records, max_cluster_size=guard, must_link=must, cannot_link=cannot)
+    clusters = resolution.clusters
+
+    previous = warehouse.read("analytics", "customers").set_index("customer_id")
+    merge_log = warehouse.read("analytics", "customer_merges")
+    walk, merges = reconcile.assign_customer_ids(
+        clusters, crosswalk(warehouse), first_seen=previous["first_seen_at"],
+        retired=set(merge_log["old_customer_id"]))
     priority = list(config["source_priority"])
-    customers = reconcile.survive(companies, walk, priority)
+    customers = reconcile.survive(companies, walk, priority, settings.get("field_priority") or None)
 
     deals = with_customer(warehouse.read("staging", "deals"), walk)
     mrr = reconcile.mrr_by_customer(deals, priority)
@@ -63,13 +80,17 @@ def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[StepR
     customers["health_band"] = customers["customer_id"].map(band)
 
     now = utcnow()
-    previous = warehouse.read("analytics", "customers").set_index("customer_id")
     customers["first_seen_at"] = timestamps(customers["first_seen_at"]).fillna(now)
     customers = customers.set_index("customer_id")
     known = customers.index.intersection(previous.index)
-    prev_first = timestamps(previous.loc[known, "first_seen_at"])
-    customers.loc[known, "first_seen_at"] = pd.concat(
-        [customers.loc[known, "first_seen_at"], prev_first], axis=1).min(axis=1)
+    # A merged customer is as old as the oldest id it absorbed.
+    absorbed = merges.merge(previous["first_seen_at"].rename("seen").reset_index()
+                            .rename(columns={"customer_id": "old_customer_id"}), on="old_customer_id")
+    earliest = pd.concat([previous.loc[known, "first_seen_at"],
+                          absorbed.set_index("customer_id")["seen"]]).pipe(timestamps)
+    earliest = earliest.groupby(level=0).min()
+    customers.loc[earliest.index, "first_seen_at"] = pd.concat(
+        [customers.loc[earliest.index, "first_seen_at"], earliest], axis=1).min(axis=1)
     changed = _changed(customers, previous)
     customers["updated_at"] = now.isoformat()
     unchanged = known[~changed.reindex(known, fill_value=True).to_numpy()]
@@ -79,21 +100,45 @@ def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[StepR
 
     sources = clusters.merge(walk, on="record_id").merge(
         companies[["record_id", "source", "source_object", "source_id"]], on="record_id")
+    review = overrides.review_queue(resolution.review, records, previous_review, now.isoformat(),
+                                    float(settings.get("review_min_score", 0.6)))
+    log = resolve_merge_log(merge_log, merges)
+    stamped = merge_log.set_index("old_customer_id")["merged_at"] if len(merge_log) else pd.Series(dtype=object)
+    log["merged_at"] = log["old_customer_id"].map(stamped).astype(object).fillna(now.isoformat())
+    largest = int(sources.groupby("customer_id").size().max()) if len(sources) else 0
+    pending = int((review["status"] == "pending").sum())
+    run = pd.DataFrame([{"ran_at": now.isoformat(), "customers": len(customers), "source_records": len(sources),
+                         "largest_cluster": largest, "max_cluster_size": guard, "merged_ids": len(merges),
+                         "review_pending": pending, "skipped_keys": resolution.skipped_keys}])
     with warehouse.transaction() as conn:
         warehouse.replace("analytics", "customers", customers, conn=conn)
         warehouse.replace("analytics", "customer_sources", sources, conn=conn)
+        warehouse.replace("analytics", "match_review", review, conn=conn)
+        warehouse.replace("analytics", "customer_merges", log, conn=conn)
+        warehouse.upsert("analytics", "reconcile_runs", run, key=["ran_at"], conn=conn)
 
     metadata = {
         "customers": len(customers), "source_records": len(sources),
         "multi_source_customers": int((customers["source_count"] > 1).sum()),
         "new_customers": int(len(customers) - len(known)), "changed_customers": int(changed.sum()),
-        "merged_ids": len(merges), "largest_cluster": int(sources.groupby("customer_id").size().max() or 0),
+        "merged_ids": len(merges), "largest_cluster": largest, "max_cluster_size": guard,
+        "review_pending": pending, "must_link": len(must), "cannot_link": len(cannot),
+        "keys_over_guard": resolution.skipped_keys,
         "match_rules": sources["match_rule"].value_counts().to_dict(),
     }
     return (StepResult(len(customers), metadata, customers[["customer_id", "name", "domain", "sources",
                                                             "lifecycle_stage", "mrr"]].head(5)),
             StepResult(len(sources), {"match_rules": metadata["match_rules"]},
                        sources[["source", "source_object", "source_id", "customer_id", "match_rule"]].head(5)))
+
+
+def _overrides_path(value: str | None) -> Path | None:
+    """``reconcile.overrides_file``, relative to the HUB_CONFIG file when not absolute."""
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    config_file = settings().config_file
+    return path if path.is_absolute() or config_file is None else config_file.parent / path
 
 
 def _changed(current: pd.DataFrame, previous: pd.DataFrame) -> pd.Series:

@@ -1,0 +1,165 @@
+"""Matching features of company records, as integer codes so tiers can work in numpy.
+
+Every normalisation runs once per *distinct* value (``hub.names``), and results are carried as
+codes: a million rows are factorised once per input column, never re-hashed as strings.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hub.names import (
+    FREE_MAIL_DOMAINS,
+    city_key,
+    country_code,
+    domain_country,
+    domain_label,
+    email_host,
+    name_and_places,
+    normalised_email,
+    registrable_domain_of_host,
+    website_host,
+)
+
+XREF_COLUMNS = ("salesforce_account_id", "hubspot_company_id", "application_id")
+
+
+@dataclass
+class Features:
+    """Per record (position i): codes, -1 where the value is missing.
+
+    ``domain`` (website) and ``email_domain`` (company email, never free-mail) share one code
+    space, so a website and an email domain can meet; ``name`` (the normalised name without
+    spaces) and ``label`` (the name part of the record's domain) share another, so a name can
+    meet a domain: "Urban Brook" and urbanbrook.com.
+    """
+
+    record_id: np.ndarray
+    domain: np.ndarray
+    email_domain: np.ndarray
+    email: np.ndarray
+    name: np.ndarray
+    label: np.ndarray
+    country: np.ndarray
+    city: np.ndarray
+    place: np.ndarray  # bitmask of countries the record can be in (country, legal form, ccTLD); 0: no hint
+    xrefs: dict[str, np.ndarray]
+    name_text: np.ndarray  # normalised names, for similarity scores and the review queue
+
+    @property
+    def n(self) -> int:
+        return len(self.record_id)
+
+    @property
+    def any_domain(self) -> np.ndarray:
+        """The record's website domain, else its company email domain (-1: neither)."""
+        return np.where(self.domain >= 0, self.domain, self.email_domain)
+
+
+@dataclass
+class Coded:
+    """A column as codes into ``values`` (-1: missing)."""
+
+    codes: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, column: pd.Series | np.ndarray) -> Coded:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        return cls(codes.astype(np.int64), np.asarray(uniques, dtype=object))
+
+    def map(self, fn: Callable[[Any], Any]) -> Coded:
+        """``fn`` once per distinct value; equal results share a code, None becomes -1."""
+        results = Coded.of(pd.Series([fn(v) for v in self.values], dtype=object))
+        return Coded(np.append(results.codes, -1)[self.codes], results.values)
+
+    def lookup(self, fn: Callable[[Any], Any], missing: Any = None) -> np.ndarray:
+        """``fn`` of each row's value, computed once per distinct value."""
+        table = np.array([fn(v) for v in self.values] + [missing], dtype=object)
+        return table[self.codes]
+
+
+def shared(*columns: Coded) -> tuple[list[np.ndarray], np.ndarray]:
+    """Codes of several columns in one space (a website and an email domain, say)."""
+    joined = Coded.of(pd.Series(np.concatenate([c.values for c in columns]), dtype=object))
+    out, start = [], 0
+    for c in columns:
+        remap = np.append(joined.codes[start:start + len(c.values)], -1)
+        out.append(remap[c.codes])
+        start += len(c.values)
+    return out, joined.values
+
+
+def _column(records: pd.DataFrame, name: str) -> pd.Series:
+    if name in records:
+        return records[name].reset_index(drop=True)
+    return pd.Series([None] * len(records), dtype=object)
+
+
+def matching_features(records: pd.DataFrame) -> Features:
+    """Normalise each distinct value once (``hub.names``) and code the results."""
+    web_hosts = Coded.of(_column(records, "website")).map(website_host)
+    emails = Coded.of(_column(records, "email")).map(normalised_email)
+    mail_hosts = emails.map(email_host)
+    (web_host, mail_host), hosts = shared(web_hosts, mail_hosts)
+    registrable = Coded(np.arange(len(hosts)), hosts).map(registrable_domain_of_host)
+    to_domain = np.append(registrable.codes, -1)
+    domain, mail = to_domain[web_host], to_domain[mail_host]
+    domains = registrable.values
+    free = np.array([d in FREE_MAIL_DOMAINS for d in domains] + [False])  # np.isin on objects is quadratic
+    email_domain = np.where(free[mail], -1, mail)
+
+    names = Coded.of(_column(records, "company"))
+    parts = [name_and_places(v) for v in names.values] + [(None, None)]
+    name_text = np.array([p[0] for p in parts], dtype=object)[names.codes]
+    squashed = Coded(names.codes, np.array([p[0] and p[0].replace(" ", "") for p in parts[:-1]], dtype=object))
+    label_of = Coded(np.where(domain >= 0, domain, email_domain), domains)
+    (name, label), _ = shared(squashed.map(lambda v: v), label_of.map(domain_label))
+
+    countries = Coded.of(_column(records, "country")).map(country_code)
+    city = Coded.of(_column(records, "city")).map(city_key).codes
+    stated = np.append(np.array([_mask(c) for c in countries.values], dtype=np.int64), 0)[countries.codes]
+    by_legal = np.array([_mask(p[1]) for p in parts], dtype=np.int64)[names.codes]
+    by_tld = np.append(np.array([_mask(domain_country(d)) for d in domains], dtype=np.int64), 0)[label_of.codes]
+    xrefs = {}
+    for column in XREF_COLUMNS:
+        if column in records:
+            values = records[column].reset_index(drop=True).astype(object)
+            xrefs[column] = Coded.of(values.where(values.notna() & (values.astype(str) != ""), None)).codes
+    return Features(
+        record_id=records["record_id"].astype(str).to_numpy(dtype=object),
+        domain=domain, email_domain=email_domain, email=emails.codes, name=name, label=label,
+        country=countries.codes, city=city, place=_place(stated, by_legal, by_tld), xrefs=xrefs,
+        name_text=name_text,
+    )
+
+
+def _bit(country: str) -> int:
+    # 63 bits: distinct countries beyond that share bits, which only makes the hint weaker
+    return 1 << (zlib.crc32(country.encode()) % 63)
+
+
+def _mask(countries: frozenset[str] | str | None) -> int:
+    if not countries:
+        return 0
+    if isinstance(countries, str):
+        return _bit(countries)
+    mask = 0
+    for country in countries:
+        mask |= _bit(country)
+    return mask
+
+
+def _place(stated: np.ndarray, by_legal: np.ndarray, by_tld: np.ndarray) -> np.ndarray:
+    """Where each record can be: its country when given, else what its legal form and its
+    domain's country code agree on (either alone when the other says nothing)."""
+    both = by_legal & by_tld
+    hinted = np.where(both != 0, both, by_legal | by_tld)
+    hinted = np.where((by_legal != 0) & (by_tld != 0) & (both == 0), 0, hinted)  # they disagree: no hint
+    return np.where(stated != 0, stated, hinted)
