@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from assets.landing import raw_asset
+from hub.raw import RawSync
+from hub.sync import SyncReport
+from hub.sync.airtable import sync_airtable
 
 TABLES = {
     "applications": "Beta Applications: one row per company applying to the beta.",
@@ -12,12 +17,16 @@ TABLES = {
 }
 
 
-def _fetch(table: str):  # noqa: ANN202
-    return lambda client, config: client.pages(config["airtable"]["tables"][table])
+def _sync(table: str):  # noqa: ANN202
+    def sync(connector: Any, raw: RawSync, config: dict[str, Any]) -> SyncReport:
+        return sync_airtable(connector, raw, table, config)
+    return sync
 
 
 airtable_assets = [
-    raw_asset("airtable", table, resource_key="airtable", kinds={"airtable", "python"}, fetch=_fetch(table),
-              description=f"Airtable {text} Keyed by record id; payload kept whole.")
+    raw_asset("airtable", table, resource_key="airtable", kinds={"airtable", "python"}, sync=_sync(table),
+              source_counts=False,  # Airtable reports no record counts
+              description=f"Airtable {text} Keyed by record id; payload kept whole; linked records as "
+                          "ids. Incremental on a \"Last modified time\" field when the table has one.")
     for table, text in TABLES.items()
 ]

@@ -2,12 +2,14 @@
 
 Each page of records is written in one transaction together with the sync cursor that covers
 it, so a sync that dies mid-way resumes from its last committed page. Unchanged records are not
-rewritten (a payload hash decides); records the source no longer lists are marked ``_deleted``,
-never erased; records we cannot key are quarantined with the reason.
+rewritten (a payload hash decides); records the source no longer has are marked ``_deleted``,
+never erased; records we cannot key or lack a field we need are quarantined with the reason;
+field names never seen before are recorded (``source_fields``) and reported.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -16,138 +18,31 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hub.raw_objects import RAW_OBJECTS, RawObject, Record, hubspot_company_id
 from hub.warehouse import Warehouse, utcnow
 
-Record = dict[str, Any]
+__all__ = ["RAW_OBJECTS", "RawObject", "RawSync", "Record", "SourceError", "SourceStopped", "SyncStats",
+           "content_digest", "duplicate_ids", "hubspot_company_id", "load_payloads", "payload_hash", "payload_text"]
+
+_CHUNK = 500  # ids per IN (…) list: well under every backend's bind-parameter limit
 
 
 class SourceError(RuntimeError):
     """A source API refused a request; the message names the source, the object and the fix."""
 
 
-@dataclass(frozen=True)
-class RawObject:
-    """One source object and the raw table it lands in."""
-
-    source: str
-    source_object: str
-    table: str
-    typed: Callable[[Record, dict[str, Any]], dict[str, Any]]
-    created: Callable[[Record], str | None] = lambda r: None
-    updated: Callable[[Record], str | None] = lambda r: None
-    id_of: Callable[[Record], Any] = lambda r: r.get("id")
-
-    @property
-    def key(self) -> str:
-        return f"{self.source}/{self.source_object}"
+class SourceStopped(SourceError):
+    """The sync stopped on purpose (an API allocation is used up); committed pages are kept and
+    the next run resumes from the committed cursor."""
 
 
-def _airtable_field(table: str, name: str) -> Callable[[Record, dict[str, Any]], Any]:
-    def get(record: Record, config: dict[str, Any]) -> Any:
-        value = record.get("fields", {}).get(config["airtable"]["fields"][table][name])
-        if isinstance(value, list):  # linked records: keep the first id in the typed column
-            return value[0] if value else None
-        return value
-    return get
-
-
-def _airtable_typed(table: str, columns: dict[str, str]) -> Callable[[Record, dict[str, Any]], dict[str, Any]]:
-    getters = {column: _airtable_field(table, name) for column, name in columns.items()}
-    return lambda record, config: {column: get(record, config) for column, get in getters.items()}
-
-
-def _props(*names: str, rename: dict[str, str] | None = None, company_assoc: bool = False):  # noqa: ANN202
-    rename = rename or {}
-
-    def typed(record: Record, _config: dict[str, Any]) -> dict[str, Any]:
-        props = record.get("properties") or {}
-        row = {rename.get(n, n): props.get(n) for n in names}
-        if company_assoc:
-            row["company_id"] = hubspot_company_id(record)
-        return row
-    return typed
-
-
-def _fields(**columns: str):  # noqa: ANN202
-    return lambda record, _config: {column: record.get(name) for column, name in columns.items()}
-
-
-def hubspot_company_id(record: Record) -> str | None:
-    """The first associated company of a HubSpot contact, deal or ticket."""
-    results = ((record.get("associations") or {}).get("companies") or {}).get("results") or []
-    return str(results[0]["id"]) if results else None
-
-
-def _hs_created(r: Record) -> str | None:
-    return r.get("createdAt")
-
-
-def _hs_updated(r: Record) -> str | None:
-    return r.get("updatedAt")
-
-
-RAW_OBJECTS: dict[str, RawObject] = {
-    o.key: o
-    for o in [
-        RawObject("airtable", "applications", "airtable_beta_applications",
-                  _airtable_typed("applications", {
-                      "application_id": "application_id", "company": "company", "email": "email",
-                      "website": "website", "status": "status", "applied_on": "applied_on"}),
-                  created=lambda r: r.get("createdTime")),
-        RawObject("airtable", "interactions", "airtable_customer_interactions",
-                  _airtable_typed("interactions", {
-                      "interaction_id": "interaction_id", "application_record_id": "application",
-                      "type": "type", "date": "date", "sentiment": "sentiment"}),
-                  created=lambda r: r.get("createdTime")),
-        RawObject("airtable", "usage", "airtable_usage_analytics",
-                  _airtable_typed("usage", {"customer_record_id": "customer", "date": "date",
-                                            "api_calls": "api_calls"}),
-                  created=lambda r: r.get("createdTime")),
-        RawObject("airtable", "surveys", "airtable_feedback_surveys",
-                  _airtable_typed("surveys", {"survey_id": "survey_id", "customer_record_id": "customer",
-                                              "survey_type": "survey_type", "date_responded": "date_responded"}),
-                  created=lambda r: r.get("createdTime")),
-        RawObject("hubspot", "companies", "hubspot_companies", _props("name", "domain"),
-                  created=_hs_created, updated=_hs_updated),
-        RawObject("hubspot", "contacts", "hubspot_contacts", _props("email", company_assoc=True),
-                  created=_hs_created, updated=_hs_updated),
-        RawObject("hubspot", "deals", "hubspot_deals", _props("dealname", "dealstage", "amount", company_assoc=True),
-                  created=_hs_created, updated=_hs_updated),
-        RawObject("hubspot", "tickets", "hubspot_tickets",
-                  _props("subject", "hs_pipeline_stage", rename={"hs_pipeline_stage": "stage"}, company_assoc=True),
-                  created=_hs_created, updated=_hs_updated),
-        RawObject("hubspot", "deal_stages", "hubspot_deal_stages",
-                  lambda r, _c: {"pipeline_id": r.get("pipelineId"), "label": r.get("label"),
-                                 "display_order": r.get("displayOrder"),
-                                 "probability": _float((r.get("metadata") or {}).get("probability")),
-                                 "is_closed": str((r.get("metadata") or {}).get("isClosed")).lower() == "true"},
-                  created=_hs_created, updated=_hs_updated),
-        RawObject("salesforce", "Account", "salesforce_accounts", _fields(name="Name", website="Website"),
-                  created=lambda r: r.get("CreatedDate"), updated=lambda r: r.get("SystemModstamp"),
-                  id_of=lambda r: r.get("Id")),
-        RawObject("salesforce", "Contact", "salesforce_contacts", _fields(account_id="AccountId", email="Email"),
-                  created=lambda r: r.get("CreatedDate"), updated=lambda r: r.get("SystemModstamp"),
-                  id_of=lambda r: r.get("Id")),
-        RawObject("salesforce", "Opportunity", "salesforce_opportunities",
-                  _fields(account_id="AccountId", name="Name", stage_name="StageName", amount="Amount"),
-                  created=lambda r: r.get("CreatedDate"), updated=lambda r: r.get("SystemModstamp"),
-                  id_of=lambda r: r.get("Id")),
-        RawObject("salesforce", "Case", "salesforce_cases", _fields(account_id="AccountId", status="Status"),
-                  created=lambda r: r.get("CreatedDate"), updated=lambda r: r.get("SystemModstamp"),
-                  id_of=lambda r: r.get("Id")),
-    ]
-}
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+def payload_text(record: Record) -> str:
+    """The payload as stored: JSON with sorted keys, so equal records are equal text."""
+    return json.dumps(record, sort_keys=True, default=str)
 
 
 def payload_hash(record: Record) -> str:
-    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(payload_text(record).encode()).hexdigest()
 
 
 @dataclass
@@ -167,90 +62,193 @@ class SyncStats:
         return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
 
 
+@dataclass(frozen=True)
+class SyncState:
+    """What the last syncs of an object left behind."""
+
+    cursor: str | None
+    last_full_listing_at: dt.datetime | None  # last complete id listing (full sync or sweep)
+
+
 class RawSync:
     """One sync of one source object into its raw table."""
 
     def __init__(self, warehouse: Warehouse, obj: RawObject, config: dict[str, Any], *,
-                 full_refresh: bool = True) -> None:
+                 full_refresh: bool = True, needs: Callable[[Record], str | None] | None = None) -> None:
         self.warehouse = warehouse
         self.obj = obj
         self.config = config
         self.full_refresh = full_refresh
         self.stats = SyncStats()
         self.table = warehouse.table("raw", obj.table)
-        self._seen: set[str] = set()
+        self._needs = needs
+        self._seen: dict[str, str] = {}  # id -> payload hash landed by this sync
+        self._fields_table = warehouse.table("raw", "source_fields")
         with warehouse.engine.connect() as conn:
-            rows = conn.execute(sa.select(self.table.c.source_id, self.table.c._hash, self.table.c._deleted)).all()
-        self._known: dict[str, tuple[str, bool]] = {r[0]: (r[1], bool(r[2])) for r in rows}
+            self._fields: set[str] = set(conn.execute(
+                sa.select(self._fields_table.c.field_name).where(*self._field_keys())).scalars())
+        self._had_fields = bool(self._fields)
+        self.new_fields: list[str] = []
+        self.unlandable: int | None = None  # after mark_unlisted: listed ids raw cannot hold
+
+    # -- state -------------------------------------------------------------------------------
+    def state(self) -> SyncState:
+        """The cursor and last complete listing committed by earlier syncs of this object."""
+        table = self.warehouse.table("raw", "sync_state")
+        with self.warehouse.engine.connect() as conn:
+            row = conn.execute(sa.select(table.c.cursor_value, table.c.last_full_sync_at).where(
+                table.c.source == self.obj.source, table.c.source_object == self.obj.source_object)).first()
+        if row is None:
+            return SyncState(None, None)
+        return SyncState(row[0], _as_datetime(row[1]))
 
     def cursor(self) -> str | None:
         """The cursor committed by the last sync of this object, if any."""
-        state = self.warehouse.table("raw", "sync_state")
-        with self.warehouse.engine.connect() as conn:
-            return conn.execute(
-                sa.select(state.c.cursor_value).where(
-                    state.c.source == self.obj.source, state.c.source_object == self.obj.source_object)
-            ).scalar_one_or_none()
+        return self.state().cursor
 
-    def add_page(self, records: Iterable[Record], *, cursor: str | None = None) -> None:
-        """Land one page and, in the same transaction, the cursor that covers it."""
+    @property
+    def reported_new_fields(self) -> list[str]:
+        """Fields first seen in this sync; empty on an object's first sync, where all are new."""
+        return sorted(self.new_fields) if self._had_fields else []
+
+    # -- landing -----------------------------------------------------------------------------
+    def add_page(self, records: Iterable[Record], *, cursor: str | None = None,
+                 deleted: Iterable[str] = ()) -> None:
+        """Land one page and, in the same transaction, the deletions it reports and the cursor
+        that covers it."""
         now = utcnow().isoformat()
-        rows: list[dict[str, Any]] = []
+        candidates: dict[str, tuple[Record, str, str]] = {}
         quarantined: list[dict[str, Any]] = []
         for record in records:
             self.stats.fetched += 1
             source_id = self.obj.id_of(record)
-            if source_id in (None, ""):
-                quarantined.append(self._quarantine_row(record, "record has no id", now))
+            reason = "record has no id" if source_id in (None, "") else self._missing(record)
+            if reason:
+                quarantined.append(self._quarantine_row(record, reason, now))
                 continue
+            text = payload_text(record)  # encoded once: hashed and stored
+            digest = hashlib.sha256(text.encode()).hexdigest()
             source_id = str(source_id)
-            if source_id in self._seen:
-                continue  # the same record twice in one sync (paging overlap): keep the first
-            self._seen.add(source_id)
-            digest = payload_hash(record)
-            known = self._known.get(source_id)
-            if known is not None and known[0] == digest and not known[1]:
-                self.stats.unchanged += 1
-                continue
-            if known is None:
-                self.stats.inserted += 1
-            else:
-                self.stats.updated += 1
-            self._known[source_id] = (digest, False)
-            rows.append({
-                "source_id": source_id,
-                **self.obj.typed(record, self.config),
-                "payload": json.dumps(record, default=str),
-                "source_created_at": self.obj.created(record),
-                "source_updated_at": self.obj.updated(record),
-                "_hash": digest,
-                "_synced_at": now,
-                "_deleted": False,
-                "_deleted_at": None,
-            })
+            if self._seen.get(source_id) == digest or candidates.get(source_id, (None, "", ""))[2] == digest:
+                continue  # the same version twice in one sync (lookback, restarted listing)
+            candidates[source_id] = (record, text, digest)
+        new_fields = self._new_fields(r for r, _, _ in candidates.values())
         with self.warehouse.transaction() as conn:
+            known = self._known(conn, list(candidates))
+            rows = [row for sid, (record, text, digest) in candidates.items()
+                    if (row := self._row(sid, record, text, digest, known.get(sid), now, quarantined)) is not None]
             self.warehouse.upsert("raw", self.obj.table, rows, key=["source_id"], conn=conn)
             if quarantined:
                 self.warehouse.upsert("raw", "quarantine", quarantined, key=["quarantine_id"], conn=conn)
+            self._mark(conn, sorted({str(i) for i in deleted} - set(candidates)), now)
+            if new_fields:
+                self.warehouse.upsert("raw", "source_fields", [
+                    {"source": self.obj.source, "source_object": self.obj.source_object, "field_name": name,
+                     "first_seen_at": now} for name in new_fields], key=["source", "source_object", "field_name"],
+                    conn=conn, update=[])
             if cursor is not None:
                 self._write_state(conn, cursor_value=cursor, now=now)
+        self._fields.update(new_fields)
+        self.new_fields.extend(new_fields)
         self.stats.pages += 1
 
-    def finish(self) -> SyncStats:
-        """Close the sync: after a full listing, records not seen are marked deleted."""
+    def _row(self, source_id: str, record: Record, text: str, digest: str, known: tuple[str, bool] | None,
+             now: str, quarantined: list[dict[str, Any]]) -> dict[str, Any] | None:
+        self._seen[source_id] = digest
+        if known is not None and known == (digest, False):
+            self.stats.unchanged += 1
+            return None
+        try:
+            typed = self.obj.typed(record, self.config)
+        except (TypeError, ValueError, AttributeError, IndexError) as exc:
+            quarantined.append(self._quarantine_row(record, f"unreadable field: {exc}", now))
+            return None
+        if known is None:
+            self.stats.inserted += 1
+        else:
+            self.stats.updated += 1
+        return {"source_id": source_id, **typed, "payload": text,
+                "source_created_at": self.obj.created(record), "source_updated_at": self.obj.updated(record),
+                "_hash": digest, "_synced_at": now, "_deleted": False, "_deleted_at": None}
+
+    def mark_deleted(self, ids: Iterable[str], *, cursor: str | None = None) -> int:
+        """Mark records the source reports deleted (archived, IsDeleted), with the cursor that
+        covers the report, in one transaction. Unknown ids are ignored."""
         now = utcnow().isoformat()
         with self.warehouse.transaction() as conn:
-            if self.full_refresh:
-                gone = [sid for sid, (_h, deleted) in self._known.items() if sid not in self._seen and not deleted]
-                for start in range(0, len(gone), 500):
-                    chunk = gone[start:start + 500]
-                    conn.execute(
-                        self.table.update().where(self.table.c.source_id.in_(chunk))
-                        .values(_deleted=True, _deleted_at=now, _synced_at=now)
-                    )
-                self.stats.deleted = len(gone)
-            self._write_state(conn, now=now, full=self.full_refresh)
+            count = self._mark(conn, sorted({str(i) for i in ids}), now)
+            if cursor is not None:
+                self._write_state(conn, cursor_value=cursor, now=now)
+        return count
+
+    def mark_unlisted(self, listed: set[str]) -> int:
+        """After a complete id listing: every live record not in ``listed`` is gone at the source
+        (HubSpot's GDPR deletions leave no trace but this)."""
+        now = utcnow().isoformat()
+        with self.warehouse.transaction() as conn:
+            live = set(conn.execute(sa.select(self.table.c.source_id)
+                                    .where(self.table.c._deleted.is_(False))).scalars())
+            count = self._mark(conn, sorted(live - listed), now)
+            self._write_state(conn, now=now, full=True)
+        # Listed at the source but not landed: quarantined records. Counts are compared with it.
+        self.unlandable = len(listed - live)
+        return count
+
+    def finish(self, *, full_listing: bool | None = None) -> SyncStats:
+        """Close the sync: after a full listing, records not seen are marked deleted."""
+        if self.full_refresh if full_listing is None else full_listing:
+            self.mark_unlisted(set(self._seen))
+        else:
+            with self.warehouse.transaction() as conn:
+                self._write_state(conn, now=utcnow().isoformat())
         return self.stats
+
+    def live_ids(self) -> list[str]:
+        with self.warehouse.engine.connect() as conn:
+            return list(conn.execute(sa.select(self.table.c.source_id)
+                                     .where(self.table.c._deleted.is_(False))).scalars())
+
+    def live_count(self) -> int:
+        with self.warehouse.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(self.table)
+                                    .where(self.table.c._deleted.is_(False))).scalar_one())
+
+    # -- internals ---------------------------------------------------------------------------
+    def _missing(self, record: Record) -> str | None:
+        for name in self.obj.needs:
+            if record.get(name) in (None, ""):
+                return f"record has no {name}"
+        return self._needs(record) if self._needs else None
+
+    def _new_fields(self, records: Iterable[Record]) -> list[str]:
+        names: set[str] = set()
+        for record in records:
+            names.update(self.obj.field_names(record))
+        return sorted(names - self._fields)
+
+    def _known(self, conn: sa.Connection, ids: list[str]) -> dict[str, tuple[str, bool]]:
+        known: dict[str, tuple[str, bool]] = {}
+        t = self.table
+        for start in range(0, len(ids), _CHUNK):
+            rows = conn.execute(sa.select(t.c.source_id, t.c._hash, t.c._deleted)
+                                .where(t.c.source_id.in_(ids[start:start + _CHUNK])))
+            known.update({r[0]: (r[1], bool(r[2])) for r in rows})
+        return known
+
+    def _mark(self, conn: sa.Connection, ids: list[str], now: str) -> int:
+        count = 0
+        for start in range(0, len(ids), _CHUNK):
+            result = conn.execute(
+                self.table.update()
+                .where(self.table.c.source_id.in_(ids[start:start + _CHUNK]), self.table.c._deleted.is_(False))
+                .values(_deleted=True, _deleted_at=now, _synced_at=now))
+            count += result.rowcount
+        self.stats.deleted += count
+        return count
+
+    def _field_keys(self) -> list[sa.ColumnElement[bool]]:
+        t = self._fields_table
+        return [t.c.source == self.obj.source, t.c.source_object == self.obj.source_object]
 
     def _write_state(self, conn: sa.Connection, *, now: str, cursor_value: str | None = None,
                      full: bool = False) -> None:
@@ -281,6 +279,13 @@ class RawSync:
         }
 
 
+def _as_datetime(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
 def load_payloads(warehouse: Warehouse, keys: Iterable[str] | None = None) -> dict[str, list[Record]]:
     """The live (not deleted) payloads of raw objects, by ``source/object`` key."""
     out: dict[str, list[Record]] = {}
@@ -292,3 +297,23 @@ def load_payloads(warehouse: Warehouse, keys: Iterable[str] | None = None) -> di
             ).scalars().all()
         out[key] = [json.loads(v) if isinstance(v, str) else v for v in values]
     return out
+
+
+def content_digest(warehouse: Warehouse, key: str) -> str:
+    """One hash over a raw table's content (ids, payload hashes, deletion marks): two syncs that
+    landed the same data agree on it whatever their path, timing or backend."""
+    table = warehouse.table("raw", RAW_OBJECTS[key].table)
+    with warehouse.engine.connect() as conn:
+        rows = conn.execute(sa.select(table.c.source_id, table.c._hash, table.c._deleted)
+                            .order_by(table.c.source_id)).all()
+    text = "\n".join(f"{r[0]}|{r[1]}|{bool(r[2])}" for r in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def duplicate_ids(warehouse: Warehouse, key: str) -> list[str]:
+    """Source ids held by more than one row of an object's raw table (the key forbids it; the
+    check makes the guarantee visible, and catches a table rebuilt without its key)."""
+    table = warehouse.table("raw", RAW_OBJECTS[key].table)
+    with warehouse.engine.connect() as conn:
+        return list(conn.execute(sa.select(table.c.source_id).group_by(table.c.source_id)
+                                 .having(sa.func.count() > 1).order_by(table.c.source_id)).scalars())

@@ -519,3 +519,58 @@ def test_a_handler_bug_answers_500_and_the_server_keeps_serving(airtable, monkey
     failed = requests.get(f"{airtable.url}/v0/{BASE}/boom", headers=headers)
     assert failed.status_code == 500 and "kaboom" in failed.json()["message"]
     assert requests.get(f"{airtable.url}/v0/{BASE}/Beta%20Applications", headers=headers).status_code == 200
+
+
+# -- what the connector tests script -----------------------------------------------------------
+def test_faults_act_one_at_a_time_in_order(airtable):
+    headers = {"Authorization": f"Bearer {AT_TOKEN}"}
+    url = f"{airtable.url}/v0/{BASE}/Beta%20Applications"
+    airtable.faults.add("status", status=503, match="/Beta", after=1)
+    airtable.faults.add("status", status=500, match="/Beta", times=2)
+    airtable.faults.add("reset", match="/Beta", after=4)
+    statuses = [requests.get(url, headers=headers).status_code for _ in range(4)]
+    assert statuses == [500, 503, 500, 200]  # each request meets at most one fault, the first due
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, headers=headers)
+    assert requests.get(url, headers=headers).status_code == 200 and airtable.faults.fired == 4
+
+
+def test_an_injected_airtable_429_locks_the_base_out():
+    with AirtableEmulator({"T": airtable_applications(5)}, requests_per_second=None, lockout_seconds=0.3) as em:
+        em.faults.add("status", status=429)
+        table = Api(AT_TOKEN, endpoint_url=em.url, retry_strategy=None).table(BASE, "T")
+        for _ in range(2):  # the fault, then the lockout it started
+            with pytest.raises(requests.HTTPError) as limited:
+                table.all()
+            assert limited.value.response.json()["errors"][0]["error"] == "RATE_LIMIT_REACHED"
+        time.sleep(0.35)
+        assert len(table.all()) == 5
+
+
+def test_airtable_last_modified_time_field_is_computed_and_filterable():
+    with AirtableEmulator({"T": airtable_applications(20)}, requests_per_second=None,
+                          last_modified_field="Last Modified") as em:
+        api = Api(AT_TOKEN, endpoint_url=em.url)
+        fields = {f.name: f.type for f in api.base(BASE).schema().tables[0].fields}
+        assert fields["Last Modified"] == "lastModifiedTime"
+        since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        time.sleep(0.01)
+        em.upsert("T", {"id": "rec00000000000003", "fields": {"Company": "Changed"}})
+        changed = api.table(BASE, "T").all(formula=f"NOT(IS_BEFORE({{Last Modified}}, '{since}'))",
+                                           sort=["Last Modified"])
+        assert [r["id"] for r in changed] == ["rec00000000000003"]
+        assert changed[0]["fields"]["Last Modified"] >= since
+
+
+def test_hubspot_refuses_a_url_too_long_and_freezes_its_clock(hubspot_em):
+    hubspot_em.max_url_length = 2000
+    too_long = requests.get(f"{hubspot_em.url}/crm/v3/objects/companies",
+                            params={"properties": [f"property_{i:04d}" for i in range(200)]},
+                            headers={"Authorization": f"Bearer {HS_TOKEN}"})
+    assert too_long.status_code == 414
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    hubspot_em.freeze_clock(moment)
+    a = hubspot_em.upsert("companies", {"id": "1001", "properties": {"name": "A"}})
+    b = hubspot_em.upsert("companies", {"id": "1002", "properties": {"name": "B"}})
+    assert a["properties"]["hs_lastmodifieddate"] == b["properties"]["hs_lastmodifieddate"] == str(
+        int(moment.timestamp() * 1000))

@@ -99,3 +99,19 @@ class AssociationIndex:
             types.append({"category": "HUBSPOT_DEFINED", "typeId": primary, "label": "Primary"})
         types.append({"category": "HUBSPOT_DEFINED", "typeId": unlabeled, "label": None})
         return {"toObjectId": _wire_id(to_id), "associationTypes": types}
+
+
+def v4_list(index: AssociationIndex, from_type: str, from_id: str, to_type: str, request: Any,
+            live: Callable[[str, str], bool]) -> tuple[int, dict]:
+    """Status and body of `GET /crm/v4/objects/{from}/{id}/associations/{to}` (paged by offset)."""
+    try:
+        limit = min(500, int(request.param("limit") or 500))
+        after = int(request.param("after") or 0)
+    except ValueError:
+        return 400, {"status": "error", "message": "limit and after must be numbers", "category": "VALIDATION_ERROR"}
+    ids = index.linked(from_type, from_id, to_type, live)
+    payload: dict[str, Any] = {"results": [index.v4_entry(from_type, from_id, to_type, i)
+                                           for i in ids[after: after + limit]]}
+    if after + limit < len(ids):
+        payload["paging"] = {"next": {"after": str(after + limit)}}
+    return 200, payload

@@ -1,6 +1,7 @@
 """Shared plumbing of the API emulators: a threaded HTTP(S) server on loopback, request and
-response objects, JSON helpers, bearer-token parsing, a sliding-window rate limiter and a
-request log that tests can count.
+response objects, JSON helpers, bearer-token parsing, a sliding-window rate limiter, a
+request log that tests can count and a fault plan tests can script (errors, rate-limit bursts,
+connection resets, slow answers, a callback mid-sync).
 
 Each emulator subclasses `EmulatorServer` and implements `handle(request) -> Response`.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import struct
 import threading
 import time
 import traceback
@@ -20,6 +22,8 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from hub.emulators._faults import FaultPlan
 
 
 @dataclass
@@ -208,6 +212,15 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def _reset(self) -> None:
+        """Drop the connection without an answer (RST), as a flaky network or proxy does."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
     def _dispatch(self) -> None:
         emulator = self.server.emulator
         parts = urlsplit(self.path)
@@ -220,7 +233,21 @@ class _Handler(BaseHTTPRequestHandler):
                 headers=self.headers,
                 body=self._read_body(),
             )
-            response = emulator.handle(request)
+            response = None
+            fault = emulator.faults.take(self.command, request.path)
+            if fault is not None and fault.kind == "delay":
+                time.sleep(fault.seconds)
+            elif fault is not None and fault.kind == "call" and fault.action is not None:
+                fault.action()
+            elif fault is not None and fault.kind == "reset":
+                self._reset()
+                return
+            elif fault is not None and fault.kind == "status":
+                response = emulator.fault_response(fault.status)
+            if response is None and emulator.max_url_length and len(self.path) > emulator.max_url_length:
+                response = emulator.fault_response(414)
+            if response is None:
+                response = emulator.handle(request)
         except Exception as exc:  # a handler bug answers 500 and the server keeps serving
             self.close_connection = True  # the body may be half read: start clean
             response = json_response(
@@ -247,11 +274,13 @@ class EmulatorServer:
     listener and every open keep-alive connection, and the object is a context manager."""
 
     scheme = "http"
+    max_url_length: int | None = None  # longer request targets answer 414
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
         self.port = port
         self.requests = RequestLog()
+        self.faults = FaultPlan()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._bound_port: int | None = None
@@ -262,6 +291,10 @@ class EmulatorServer:
 
     def _ssl_context(self) -> ssl.SSLContext | None:
         return None
+
+    def fault_response(self, status: int) -> Response:
+        """The answer to an injected failure with this status, in the API's own error shape."""
+        return json_response(status, {"error": "INJECTED_FAULT", "status": status})
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property

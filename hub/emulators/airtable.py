@@ -36,6 +36,11 @@ def _error(status: int, kind: str, message: str) -> Response:
     return json_response(status, {"error": {"type": kind, "message": message}})
 
 
+def _rate_limited() -> Response:
+    return json_response(429, {"errors": [{
+        "error": "RATE_LIMIT_REACHED", "message": "Rate limit exceeded. Please try again later"}]})
+
+
 def stable_id(prefix: str, *parts: str) -> str:
     """A deterministic Airtable-style id (`tbl…`, `fld…`) so schema ids survive restarts."""
     digest = hashlib.sha256("/".join(parts).encode("utf-8")).hexdigest()
@@ -131,6 +136,7 @@ class AirtableEmulator(EmulatorServer):
         requests_per_second: float | None = 5.0,
         lockout_seconds: float = 30.0,
         offset_ttl_seconds: float = 300.0,
+        last_modified_field: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -138,6 +144,10 @@ class AirtableEmulator(EmulatorServer):
         self.base_id = base_id
         self.token = token
         self.offset_ttl_seconds = offset_ttl_seconds
+        # A "Last modified time" field every table carries (computed, as in Airtable), or None.
+        self.last_modified_field = last_modified_field
+        self.lockout_seconds = lockout_seconds
+        self._locked_until = 0.0
         self._lock = threading.RLock()
         self._tables: dict[str, dict[str, dict]] = {}
         self._modified: dict[tuple[str, str], datetime] = {}
@@ -175,6 +185,35 @@ class AirtableEmulator(EmulatorServer):
             self._modified.pop((table, record_id), None)
             self._schemas.pop(table, None)
 
+    def snapshot(self, table: str) -> list[dict]:
+        """Every record of a table as a listing serves it, in id order (for comparisons)."""
+        with self._lock:
+            return [copy.deepcopy(self._view(table, r)) for _, r in sorted(self._tables.get(table, {}).items())]
+
+    def lock_out(self, seconds: float | None = None) -> None:
+        """Refuse the base with 429 for `seconds` (default: the lockout), as after an overrun."""
+        with self._lock:
+            self._locked_until = time.monotonic() + (self.lockout_seconds if seconds is None else seconds)
+
+    def expire_offsets(self) -> None:
+        """Forget every listing offset: the next page request answers 422
+        LIST_RECORDS_ITERATOR_NOT_AVAILABLE, as when Airtable drops an iterator."""
+        with self._lock:
+            self._offsets.clear()
+
+    def fault_response(self, status: int) -> Response:
+        if status == 429:
+            self.lock_out()
+            return _rate_limited()
+        return _error(status, "SERVER_ERROR", "Injected failure")
+
+    def _view(self, table: str, record: dict) -> dict:
+        """The record as served: with the computed "Last modified time" cell when the base has one."""
+        if not self.last_modified_field:
+            return record
+        stamp = self._modified[(table, record["id"])]
+        return {**record, "fields": {**record.get("fields", {}), self.last_modified_field: _iso_ms(stamp)}}
+
     def _store(self, table: str, record: dict, modified: datetime | None) -> None:
         self._tables[table][record["id"]] = copy.deepcopy(record)
         self._modified[(table, record["id"])] = modified or datetime.now(UTC)
@@ -188,11 +227,10 @@ class AirtableEmulator(EmulatorServer):
         if not seg or seg[0] != "v0":
             return json_response(404, {"error": "NOT_FOUND"})
         base = seg[3] if seg[1:3] == ["meta", "bases"] and len(seg) > 3 else seg[1] if len(seg) > 1 else ""
+        if time.monotonic() < self._locked_until:
+            return _rate_limited()
         if self._limiter is not None and not self._limiter.acquire(base).allowed:
-            return json_response(429, {"errors": [{
-                "error": "RATE_LIMIT_REACHED",
-                "message": "Rate limit exceeded. Please try again later",
-            }]})
+            return _rate_limited()
         try:
             return self._route(request, seg)
         except _BadRequest as bad:
@@ -240,12 +278,18 @@ class AirtableEmulator(EmulatorServer):
 
     def _schema(self, table: str) -> dict:
         if table not in self._schemas:
-            self._schemas[table] = infer_table_schema(
+            schema = infer_table_schema(
                 table, stable_id("tbl", self.base_id, table),
                 list(self._tables[table].values()),
                 lambda name: stable_id("fld", self.base_id, table, name),
                 stable_id("viw", self.base_id, table, "Grid view"),
             )
+            if self.last_modified_field:
+                schema["fields"].append({
+                    "id": stable_id("fld", self.base_id, table, self.last_modified_field),
+                    "name": self.last_modified_field, "type": "lastModifiedTime",
+                    "options": {"isValid": True, "referencedFieldIds": [], "result": {"type": "dateTime"}}})
+            self._schemas[table] = schema
         return self._schemas[table]
 
     def _list(self, table: str, params: _ListParams) -> Response:
@@ -287,7 +331,7 @@ class AirtableEmulator(EmulatorServer):
 
     def _matching_ids(self, table: str, params: _ListParams, known: set[str]) -> list[str]:
         predicate = compile_formula(params.formula, known)
-        rows = list(self._tables[table].values())
+        rows = [self._view(table, r) for r in self._tables[table].values()]
         if predicate is not None:
             rows = [r for r in rows if predicate(r, self._modified[(table, r["id"])])]
         for name, direction in reversed(params.sort):  # stable sorts, last key first
@@ -310,7 +354,7 @@ class AirtableEmulator(EmulatorServer):
 
     def _present(self, table: str, record: dict, fields: list[str] | None, by_field_id: bool,
                  comment_count: bool) -> dict:
-        out = copy.deepcopy(record)
+        out = copy.deepcopy(self._view(table, record))
         cells = out.get("fields", {})
         if fields is not None:
             cells = {k: v for k, v in cells.items() if k in fields}
@@ -323,6 +367,10 @@ class AirtableEmulator(EmulatorServer):
         return out
 
 
+def _iso_ms(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 def _now_iso() -> str:
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    return _iso_ms(datetime.now(UTC))

@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub.emulators import _hubspot_search as search
-from hub.emulators._hubspot_associations import SINGULAR, AssociationIndex, id_key
+from hub.emulators._hubspot_associations import SINGULAR, AssociationIndex, id_key, v4_list
+from hub.emulators._hubspot_mutations import _ALIASES, MutationsMixin, _iso, modified_property
 from hub.emulators._hubspot_pipelines import pipelines_payload
 from hub.emulators._server import (
     EmulatorServer,
@@ -25,13 +26,22 @@ from hub.emulators._server import (
     json_response,
 )
 
-_ALIASES = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-5": "tickets",
-            **{singular: plural for plural, singular in SINGULAR.items()}}
 _DEFAULT_PROPERTIES = {
     "companies": ["name", "domain"],
     "contacts": ["firstname", "lastname", "email"],
     "deals": ["dealname", "amount", "dealstage", "pipeline", "closedate"],
     "tickets": ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority"],
+}
+# Properties every portal defines out of the box: requested, they come back (null when unset)
+# whether or not any object has a value yet. Others become known once an object carries them.
+_STANDARD_PROPERTIES = {
+    "companies": ["name", "domain", "website", "industry", "city", "country", "phone", "lifecyclestage",
+                  "hubspot_owner_id", "annualrevenue", "description", "numberofemployees"],
+    "contacts": ["email", "firstname", "lastname", "jobtitle", "phone", "company", "lifecyclestage",
+                 "hubspot_owner_id", "website", "city", "country"],
+    "deals": ["dealname", "amount", "dealstage", "pipeline", "closedate", "hubspot_owner_id", "dealtype"],
+    "tickets": ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "closed_date",
+                "hubspot_owner_id", "source_type"],
 }
 _DAILY_LIMIT = 250_000
 _AUTH_MESSAGE = (
@@ -40,18 +50,15 @@ _AUTH_MESSAGE = (
 )
 
 
-def modified_property(object_type: str) -> str:
-    """Contacts keep `lastmodifieddate`; companies, deals and tickets `hs_lastmodifieddate`."""
-    return "lastmodifieddate" if object_type == "contacts" else "hs_lastmodifieddate"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def _error(status: int, message: str, category: str, **extra: Any) -> Response:
     return json_response(status, {"status": "error", "message": message,
                                   "correlationId": str(uuid.uuid4()), "category": category, **extra})
+
+
+def _rate_limited(window: str, policy: str) -> Response:
+    return json_response(429, {"status": "error", "message": f"You have reached your {window} limit.",
+                               "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()),
+                               "policyName": policy})
 
 
 def _names(values: list[str]) -> list[str]:
@@ -59,7 +66,7 @@ def _names(values: list[str]) -> list[str]:
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
 
 
-class HubSpotEmulator(EmulatorServer):
+class HubSpotEmulator(MutationsMixin, EmulatorServer):
     """Serves `objects` (type -> objects), `associations` ((from, to) -> [(from id, to id)])
     and the deal `pipelines`."""
 
@@ -73,12 +80,15 @@ class HubSpotEmulator(EmulatorServer):
         requests_per_10s: int | None = 100,
         search_per_second: float | None = 5.0,
         search_cap: int = 10_000,
+        daily_limit: int = _DAILY_LIMIT,
+        max_url_length: int | None = 8192,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         super().__init__(host=host, port=port)
         self.token = token
-        self.search_cap = search_cap
+        self.search_cap = search_cap  # tests lower it to meet the 10,000-result cap cheaply
+        self.max_url_length = max_url_length  # longer request lines answer 414, as HubSpot's edge does
         self._lock = threading.RLock()
         self._objects: dict[str, dict[str, dict]] = {t: {} for t in _DEFAULT_PROPERTIES}
         for object_type, items in objects.items():
@@ -93,59 +103,17 @@ class HubSpotEmulator(EmulatorServer):
             per_window = max(1, round(search_per_second))
             self._search_limiter = SlidingWindowLimiter(per_window, per_window / search_per_second)
         self._daily_used = 0
-
-    # -- mutation API ------------------------------------------------------------------------
-    def upsert(self, object_type: str, record: dict) -> dict:
-        """Create or update an object; properties merge over the stored ones and the modified
-        stamps (updatedAt and the type's last-modified property) move to now."""
-        object_type = _ALIASES.get(object_type, object_type)
-        now = datetime.now(UTC)
-        with self._lock:
-            store = self._objects.setdefault(object_type, {})
-            object_id = str(record.get("id") or self._next_id(store))
-            existing = store.get(object_id)
-            merged = copy.deepcopy(existing) if existing else {"createdAt": _iso(now), "properties": {}}
-            merged.update({k: copy.deepcopy(v) for k, v in record.items() if k != "properties"})
-            merged["properties"].update(copy.deepcopy(record.get("properties") or {}))
-            stamp_prop = modified_property(object_type)
-            merged["properties"][stamp_prop] = self._stamp_like(object_type, existing, now)
-            merged.update(id=object_id, updatedAt=_iso(now), archived=False)
-            merged.pop("archivedAt", None)
-            store[object_id] = merged
-            self._order.pop(object_type, None)
-            self._known.pop(object_type, None)
-            return copy.deepcopy(merged)
-
-    def delete(self, object_type: str, object_id: str) -> None:
-        """Archive an object: gone from listings and search, listed with `archived=true`."""
-        object_type = _ALIASES.get(object_type, object_type)
-        with self._lock:
-            obj = self._objects.get(object_type, {}).get(str(object_id))
-            if obj is None:
-                raise KeyError(f"HubSpot has no {object_type} object {object_id!r}")
-            now = _iso(datetime.now(UTC))
-            obj.update(archived=True, archivedAt=now, updatedAt=now)
-
-    def purge(self, object_type: str, object_id: str) -> None:
-        """GDPR deletion: the object vanishes entirely, archived listings included."""
-        with self._lock:
-            del self._objects[_ALIASES.get(object_type, object_type)][str(object_id)]
-            self._order.pop(_ALIASES.get(object_type, object_type), None)
-
-    def _next_id(self, store: dict[str, dict]) -> str:
-        return str(max((int(i) for i in store if i.isdigit()), default=0) + 1)
-
-    def _stamp_like(self, object_type: str, existing: dict | None, now: datetime) -> str:
-        # Keep the format the data already uses (epoch ms or ISO); epoch ms by default.
-        prop = modified_property(object_type)
-        sample = (existing or {}).get("properties", {}).get(prop) or next(
-            (o["properties"].get(prop) for o in self._objects[object_type].values()
-             if o.get("properties", {}).get(prop)), None)
-        if sample and not str(sample).isdigit():
-            return _iso(now)
-        return str(int(now.timestamp() * 1000))
+        self.daily_limit = daily_limit  # past it every non-search request answers 429 DAILY
+        self._frozen: datetime | None = None  # see freeze_clock
 
     # -- HTTP --------------------------------------------------------------------------------
+    def fault_response(self, status: int) -> Response:
+        if status == 429:
+            return _rate_limited("ten_secondly_rolling", "TEN_SECONDLY_ROLLING")
+        if status == 414:
+            return _error(414, "URI Too Long", "URI_TOO_LONG")
+        return _error(status, "internal error (injected)", "INTERNAL_ERROR")
+
     def handle(self, request: Request) -> Response:
         if bearer_token(request) != self.token:
             return _error(401, _AUTH_MESSAGE, "INVALID_AUTHENTICATION")
@@ -153,19 +121,15 @@ class HubSpotEmulator(EmulatorServer):
         is_search = request.method == "POST" and seg[:3] == ["crm", "v3", "objects"] and seg[-1:] == ["search"]
         if is_search:
             if self._search_limiter and not self._search_limiter.acquire(self.token).allowed:
-                return json_response(429, {
-                    "status": "error", "message": "You have reached your secondly limit.",
-                    "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()),
-                    "policyName": "SECONDLY"})
+                return _rate_limited("secondly", "SECONDLY")
             return self._route(request, seg)
         allowed, headers = self._rate_check()
-        if allowed:
+        if self._daily_used > self.daily_limit:
+            response = _rate_limited("daily", "DAILY")
+        elif allowed:
             response = self._route(request, seg)
         else:
-            response = json_response(429, {
-                "status": "error", "message": "You have reached your ten_secondly_rolling limit.",
-                "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()),
-                "policyName": "TEN_SECONDLY_ROLLING"})
+            response = _rate_limited("ten_secondly_rolling", "TEN_SECONDLY_ROLLING")
         response.headers.update(headers)
         return response
 
@@ -173,8 +137,8 @@ class HubSpotEmulator(EmulatorServer):
         """Whether the ten-second window admits this request, and the headers to send."""
         with self._lock:
             self._daily_used += 1
-            daily_remaining = max(0, _DAILY_LIMIT - self._daily_used)
-        headers = {"X-HubSpot-RateLimit-Daily": str(_DAILY_LIMIT),
+            daily_remaining = max(0, self.daily_limit - self._daily_used)
+        headers = {"X-HubSpot-RateLimit-Daily": str(self.daily_limit),
                    "X-HubSpot-RateLimit-Daily-Remaining": str(daily_remaining)}
         if self._limiter is None:
             return True, headers
@@ -226,7 +190,7 @@ class HubSpotEmulator(EmulatorServer):
 
     def _known_properties(self, object_type: str) -> set[str]:
         if object_type not in self._known:
-            names = set(_DEFAULT_PROPERTIES.get(object_type, []))
+            names = set(_STANDARD_PROPERTIES.get(object_type, []))
             names |= {"hs_object_id", "createdate", modified_property(object_type)}
             for obj in self._objects[object_type].values():
                 names.update(obj.get("properties") or {})
@@ -367,21 +331,12 @@ class HubSpotEmulator(EmulatorServer):
 
     # -- associations v4 ---------------------------------------------------------------------
     def _v4_list(self, from_name: str, from_id: str, to_name: str, request: Request) -> Response:
-        from_type, to_type = self._object_type(from_name), self._object_type(to_name)
-        if from_type is None or to_type is None:
+        types = self._object_type(from_name), self._object_type(to_name)
+        if None in types:
             return _error(404, f"Unable to infer object type from: {from_name}/{to_name}", "OBJECT_NOT_FOUND")
-        try:
-            limit = min(500, int(request.param("limit") or 500))
-            after = int(request.param("after") or 0)
-        except ValueError:
-            return _error(400, "limit and after must be numbers", "VALIDATION_ERROR")
         with self._lock:
-            ids = self._assoc.linked(from_type, from_id, to_type, self._live)
-            page = [self._assoc.v4_entry(from_type, from_id, to_type, i) for i in ids[after: after + limit]]
-        payload: dict[str, Any] = {"results": page}
-        if after + limit < len(ids):
-            payload["paging"] = {"next": {"after": str(after + limit)}}
-        return json_response(200, payload)
+            status, payload = v4_list(self._assoc, types[0], from_id, types[1], request, self._live)
+        return json_response(status, payload)
 
     def _v4_batch(self, from_name: str, to_name: str, request: Request) -> Response:
         from_type, to_type = self._object_type(from_name), self._object_type(to_name)

@@ -86,6 +86,7 @@ class SalesforceEmulator(EmulatorServer):
         self._bulk = BulkQueryJobs()
         self._usage = 0
         self._usage_since = time.monotonic()
+        self._frozen: datetime | None = None  # see freeze_clock
         self._ca = trustme.CA()
         self._cert = self._ca.issue_cert("127.0.0.1", "localhost")
         self._tmpdir: str | None = None
@@ -137,10 +138,23 @@ class SalesforceEmulator(EmulatorServer):
     def api_usage(self) -> int:
         return self._usage
 
+    def freeze_clock(self, moment: datetime | None) -> None:
+        """Stamp every later change with `moment` (None: the real clock again): many records
+        sharing one SystemModstamp, as a bulk update or a trigger leaves them."""
+        self._frozen = moment
+
+    def _now(self) -> datetime:
+        return self._frozen or datetime.now(UTC)
+
+    def fault_response(self, status: int) -> Response:
+        code = {500: "UNKNOWN_EXCEPTION", 503: "SERVER_UNAVAILABLE", 403: "REQUEST_LIMIT_EXCEEDED"}.get(
+            status, "UNKNOWN_EXCEPTION")
+        return _errors(status, code, f"Injected failure ({status})")
+
     def upsert(self, sobject: str, record: dict) -> dict:
         """Insert or update a record (fields merge over the stored ones); LastModifiedDate and
         SystemModstamp move to now and IsDeleted is cleared."""
-        now = sf_datetime(datetime.now(UTC))
+        now = sf_datetime(self._now())
         with self._lock:
             store = self._records.setdefault(sobject, {})
             record_id = record.get("Id") or self._new_id(sobject)
@@ -155,13 +169,24 @@ class SalesforceEmulator(EmulatorServer):
 
     def delete(self, sobject: str, record_id: str) -> None:
         """Soft-delete: IsDeleted=True, visible to queryAll and the deleted endpoint."""
-        now = datetime.now(UTC)
+        now = self._now()
         with self._lock:
             record = self._records.get(sobject, {}).get(record_id)
             if record is None:
                 raise KeyError(f"Salesforce has no {sobject} record {record_id!r}")
             record.update(IsDeleted=True, LastModifiedDate=sf_datetime(now), SystemModstamp=sf_datetime(now))
             self._deleted_at[(sobject, record_id)] = now
+
+    def snapshot(self, sobject: str) -> dict[str, dict]:
+        """The live (not deleted) records of an sObject by Id, as stored (for comparisons)."""
+        with self._lock:
+            return {i: copy.deepcopy(r) for i, r in self._records.get(sobject, {}).items() if not r.get("IsDeleted")}
+
+    def purge(self, sobject: str, record_id: str) -> None:
+        """Hard delete (emptied recycle bin): gone from queryAll and the deleted endpoint too."""
+        with self._lock:
+            del self._records[sobject][record_id]
+            self._deleted_at.pop((sobject, record_id), None)
 
     def _new_id(self, sobject: str) -> str:
         prefix = schema.KEY_PREFIXES.get(sobject, "a00")
