@@ -16,9 +16,10 @@ ALERTS = dg.AssetKey(["alerts", "alerts"])
 
 @dg.asset(key=ALERTS, group_name="alerts",
           deps=[CUSTOMER_HEALTH, KPI_DAILY, dg.AssetKey(["unified", "applications"])],
-          kinds={"pandas", "sql", "slack"}, owners=["team:data"],
-          description="Open / resolved alerts from the HUB_CONFIG rules, de-duplicated per rule and entity; "
-                      "pending alerts are posted to the configured channels.")
+          kinds={"pandas", "sql", "slack", "email"}, owners=["team:data"],
+          description="Open / resolved alerts from the HUB_CONFIG rules, de-duplicated per rule, entity and "
+                      "window, with cooldown and snooze; new ones are queued per channel in "
+                      "alert_deliveries and delivered (Slack, signed webhook, email).")
 def alerts(warehouse: WarehouseResource, alert_channels: AlertChannelsResource) -> dg.MaterializeResult:
     result = evaluate_alerts(warehouse.get(), current_config(), alert_channels.channels())
     return dg.MaterializeResult(metadata={"dagster/row_count": result.rows, **result.metadata,

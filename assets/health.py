@@ -1,14 +1,17 @@
-"""Customer health and the daily portfolio KPIs."""
+"""Customer health and the daily portfolio KPIs, with checks on what health wrote."""
 
 from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
+import sqlalchemy as sa
 
 from assets.landing import markdown_preview
 from assets.usage import USAGE_DAILY
 from hub.config import current_config
-from hub.pipeline.metrics import build_health, build_kpis
+from hub.health import bands_of
+from hub.pipeline.health import build_health
+from hub.pipeline.metrics import build_kpis
 from resources.warehouse import WarehouseResource
 
 CUSTOMER_HEALTH = dg.AssetKey(["metrics", "customer_health"])
@@ -25,17 +28,40 @@ def _today() -> pd.Timestamp:
                 dg.AssetKey(["staging", "activities"]), dg.AssetKey(["staging", "surveys"])],
           kinds={"pandas", "sql"}, owners=["team:data"],
           description="Health 0–100 per customer (usage 30%, support 20%, relationship 25%, outcomes 25%), "
-                      "band, coverage, 7/30-day deltas and drivers; plus today's history row.")
+                      "band, coverage, 7/30-day deltas and drivers in words; today's history row; the "
+                      "lifecycle stage on customers. Definitions: docs/health.md.")
 def customer_health(warehouse: WarehouseResource) -> dg.MaterializeResult:
     result = build_health(warehouse.get(), current_config(), _today())
     return dg.MaterializeResult(metadata={"dagster/row_count": result.rows, **result.metadata,
                                           "preview": markdown_preview(result.preview, max_width=80)})
 
 
+@dg.asset_check(asset=CUSTOMER_HEALTH, description="Every score is 0–100, its band follows the configured "
+                "bands, coverage is in (0, 1], and history holds one row per customer and day.")
+def customer_health_is_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    frame = wh.read("analytics", "customer_health", ["customer_id", "as_of", "health_score", "health_band",
+                                                     "coverage"])
+    bands = current_config()["health"]["bands"]
+    out_of_range = int((~frame["health_score"].between(0, 100)).sum())
+    wrong_band = int((bands_of(frame["health_score"], bands) != frame["health_band"]).sum())
+    bad_coverage = int((~frame["coverage"].between(0, 1, inclusive="right")).sum())
+    history = wh.table("analytics", "customer_health_history")
+    days = frame["as_of"].unique().tolist()
+    with wh.engine.connect() as conn:
+        in_history = int(conn.execute(sa.select(sa.func.count()).select_from(history)
+                                      .where(history.c.as_of.in_(days))).scalar_one()) if days else 0
+    missing_history = max(0, len(frame) - in_history)  # a customer merged away today leaves an extra row
+    return dg.AssetCheckResult(
+        passed=out_of_range == 0 and wrong_band == 0 and bad_coverage == 0 and missing_history == 0,
+        metadata={"scores_out_of_range": out_of_range, "wrong_band": wrong_band, "bad_coverage": bad_coverage,
+                  "history_rows_missing_for_today": missing_history})
+
+
 @dg.asset(key=KPI_DAILY, group_name="metrics", deps=[CUSTOMER_HEALTH, dg.AssetKey(["staging", "surveys"])],
           kinds={"pandas", "sql"}, owners=["team:data"],
           description="Seed 000's daily health check: applications yesterday, conversion, beta engagement, "
-                      "PMF survey responses, satisfaction — each green / yellow / red.")
+                      "PMF survey responses, satisfaction, support tickets — each green / yellow / red.")
 def kpi_daily(warehouse: WarehouseResource) -> dg.MaterializeResult:
     result = build_kpis(warehouse.get(), current_config(), _today())
     return dg.MaterializeResult(metadata={"dagster/row_count": result.rows, **result.metadata,

@@ -1,144 +1,212 @@
-"""Alert rules, lifecycle and delivery.
+"""Alert rules: declarative conditions over facts, evaluated without ``eval``.
 
-Rules are declarative (``HUB_CONFIG`` ``alerts.rules``): an entity (customer, application, kpi),
-a metric, a comparison, a threshold, and optionally ``where`` (column -> allowed values) to scope
-the rule. Nothing is evaluated as code. An alert is identified by
-(rule, entity): while its condition holds it stays one open alert whose ``last_fired_at``
-moves; when the condition clears it resolves; if it fires again later, that is a new alert.
-Delivery works as an outbox: an alert stays ``pending`` until every channel has accepted it,
-and a failed attempt is recorded and retried on the next evaluation.
+A rule (``HUB_CONFIG`` ``alerts.rules``) names an entity (``customer``, ``application``,
+``kpi``), one or more conditions (``metric``, ``op``, ``value``; all must hold), an optional
+``where`` (column -> allowed values), a severity, a dedupe ``window`` (``none``, ``day``, ``week``),
+a cooldown and a message template (``${column}`` placeholders). ``evaluate_rules`` returns one
+row per (rule, entity) whose conditions hold now; ``hub.alert_lifecycle`` turns those rows into
+alerts, and ``hub.outbox`` into deliveries.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from string import Template
-from typing import Any, Protocol
+from typing import Any
 
 import pandas as pd
 
-OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+ENTITIES = ("customer", "application", "kpi")
+SEVERITIES = ("info", "warning", "high", "critical")
+WINDOWS = ("none", "day", "week")
+OPERATORS: dict[str, Callable[[pd.Series, Any], pd.Series]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
     "==": operator.eq, "!=": operator.ne,
+    "in": lambda values, allowed: values.isin(list(allowed)),
+    "not in": lambda values, allowed: ~values.isin(list(allowed)),
 }
-ALERT_COLUMNS = ["alert_id", "rule", "severity", "entity_type", "entity_id", "customer_id", "owner",
-                 "message", "status", "first_fired_at", "last_fired_at", "resolved_at",
-                 "delivery_status", "delivery_attempts", "delivered_at", "last_delivery_error"]
+FIRING_COLUMNS = ["rule", "severity", "entity_type", "entity_id", "window_key", "customer_id", "owner", "message",
+                  "details", "cooldown_hours", "windowed"]
 DEFAULT_MESSAGES = {
-    "customer": "${name}: ${metric} is ${value} (rule: ${description})",
-    "application": "${name} (${entity_id}): ${metric} is ${value} (rule: ${description})",
-    "kpi": "Portfolio KPI ${entity_id} is ${value} (rule: ${description})",
+    "customer": "${name}: ${metric} is ${value} (${description})",
+    "application": "${name} (${entity_id}): ${metric} is ${value} (${description})",
+    "kpi": "Portfolio KPI ${entity_id} is ${value} (${description})",
 }
 
 
 class RuleError(ValueError):
-    """An alert rule in HUB_CONFIG cannot be evaluated."""
+    """An alert rule in HUB_CONFIG cannot be evaluated; the message says what to fix."""
 
 
-def evaluate_rules(rules: Sequence[dict[str, Any]], facts: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The alerts whose condition holds now: one row per (rule, entity).
+@dataclass(frozen=True)
+class Condition:
+    metric: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    entity: str
+    conditions: tuple[Condition, ...]
+    where: Mapping[str, Any] = field(default_factory=dict)
+    severity: str = "warning"
+    window: str = "none"
+    cooldown_hours: float = 24.0
+    description: str = ""
+    message: str | None = None
+
+    @classmethod
+    def from_config(cls, raw: Mapping[str, Any], *, name: str | None = None,
+                    default_cooldown_hours: float = 24.0) -> Rule:
+        """A rule from its YAML mapping, its shape checked (columns are checked on evaluation)."""
+        name = str(name or raw.get("name") or "")
+        if not name:
+            raise RuleError(f"an alert rule has no name: {dict(raw)}")
+        where = f"alert rule {name!r}"
+        if raw.get("entity") not in ENTITIES:
+            raise RuleError(f"{where}: entity {raw.get('entity')!r} unknown; use one of {list(ENTITIES)}")
+        items = raw.get("when") or [{"metric": raw.get("metric"), "op": raw.get("op"), "value": raw.get("value")}]
+        conditions = []
+        for item in items:
+            if not item.get("metric"):
+                raise RuleError(f"{where}: a condition needs a metric (metric / op / value, or a 'when' list)")
+            if item.get("op") not in OPERATORS:
+                raise RuleError(f"{where}: op {item.get('op')!r} unknown; use one of {list(OPERATORS)}")
+            if item["op"] in ("in", "not in") and not isinstance(item.get("value"), list):
+                raise RuleError(f"{where}: op {item['op']!r} needs a list value")
+            conditions.append(Condition(str(item["metric"]), str(item["op"]), item.get("value")))
+        severity = raw.get("severity", "warning")
+        if severity not in SEVERITIES:
+            raise RuleError(f"{where}: severity {severity!r} unknown; use one of {list(SEVERITIES)}")
+        window = raw.get("window", "none")
+        if window not in WINDOWS:
+            raise RuleError(f"{where}: window {window!r} unknown; use one of {list(WINDOWS)}")
+        return cls(name=name, entity=raw["entity"], conditions=tuple(conditions), where=dict(raw.get("where") or {}),
+                   severity=severity, window=window,
+                   cooldown_hours=float(raw.get("cooldown_hours", default_cooldown_hours)),
+                   description=str(raw.get("description") or name), message=raw.get("message"))
+
+
+def rules_from_config(alerts: Mapping[str, Any]) -> list[Rule]:
+    """The enabled rules of ``HUB_CONFIG`` ``alerts``: a mapping name -> rule, or a list of rules."""
+    raw = alerts.get("rules") or {}
+    items = raw.items() if isinstance(raw, Mapping) else [(r.get("name"), r) for r in raw]
+    cooldown = float(alerts.get("default_cooldown_hours", 24))
+    rules = [Rule.from_config(rule, name=name, default_cooldown_hours=cooldown)
+             for name, rule in items if rule and rule.get("enabled", True)]
+    names = [r.name for r in rules]
+    if len(names) != len(set(names)):
+        raise RuleError(f"alert rule names must be unique, got {sorted(n for n in names if names.count(n) > 1)}")
+    return rules
+
+
+def window_key(window: str, now: pd.Timestamp) -> str:
+    """'' for no window, the day 'YYYY-MM-DD' or the ISO week 'YYYY-Www' of ``now``."""
+    if window == "day":
+        return now.strftime("%Y-%m-%d")
+    if window == "week":
+        year, week, _ = now.isocalendar()
+        return f"{year}-W{week:02d}"
+    return ""
+
+
+def evaluate_rules(rules: Sequence[Rule | Mapping[str, Any]], facts: Mapping[str, pd.DataFrame],
+                   now: pd.Timestamp | None = None) -> pd.DataFrame:
+    """The (rule, entity) pairs whose conditions hold now, with their message and figures.
 
     ``facts[entity]`` holds one row per entity with ``entity_id``, ``customer_id``, ``owner``,
     ``name`` and the metrics rules refer to.
     """
-    firing = []
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
+    firing: list[dict[str, Any]] = []
     for rule in rules:
-        name = rule.get("name")
-        entity = rule.get("entity")
-        if entity not in facts:
-            raise RuleError(f"alert rule {name!r}: entity {entity!r} unknown; use one of {sorted(facts)}")
-        if rule.get("op") not in OPERATORS:
-            raise RuleError(f"alert rule {name!r}: op {rule.get('op')!r} unknown; use one of {sorted(OPERATORS)}")
-        frame = facts[entity]
-        metric = rule.get("metric")
-        if metric not in frame.columns:
-            raise RuleError(f"alert rule {name!r}: metric {metric!r} is not known for {entity}; "
-                            f"available: {sorted(c for c in frame.columns if c not in ('entity_id', 'name'))}")
-        scope = pd.Series(True, index=frame.index)
-        for column, allowed in (rule.get("where") or {}).items():
-            if column not in frame.columns:
-                raise RuleError(f"alert rule {name!r}: where-column {column!r} is not known for {entity}")
-            scope &= frame[column].isin(allowed if isinstance(allowed, list) else [allowed])
-        values = frame[metric]
-        known = values.notna() & scope
-        hit = pd.Series(False, index=frame.index)
-        hit[known] = OPERATORS[rule["op"]](values[known], rule["value"]).astype(bool)
-        template = Template(rule.get("message") or DEFAULT_MESSAGES[entity])
-        for row in frame[hit].to_dict("records"):
-            fields = {**row, "metric": metric, "value": _fmt(row[metric]),
-                      "threshold": rule["value"], "description": rule.get("description", name)}
+        rule = rule if isinstance(rule, Rule) else Rule.from_config(rule)
+        frame = facts.get(rule.entity)
+        if frame is None:
+            raise RuleError(f"alert rule {rule.name!r}: no facts for entity {rule.entity!r}")
+        hit = _matches(rule, frame)
+        if not hit.any():
+            continue
+        template = Template(rule.message or DEFAULT_MESSAGES[rule.entity])
+        first = rule.conditions[0]
+        key = window_key(rule.window, now)
+        metrics = [c.metric for c in rule.conditions]
+        # Only the columns the message and details use: formatting every fact of 50k rows costs seconds.
+        used = [c for c in dict.fromkeys(["entity_id", "customer_id", "owner", *metrics,
+                                          *template.get_identifiers()]) if c in frame.columns]
+        for row in frame.loc[hit, used].to_dict("records"):
+            shown = {k: _fmt(row[k]) for k in used}
+            text = template.safe_substitute({**shown, "metric": first.metric, "value": shown.get(first.metric),
+                                             "threshold": _fmt(first.value), "description": rule.description})
+            details = {c.metric: _plain(row.get(c.metric)) for c in rule.conditions}
             firing.append({
-                "rule": name, "severity": rule.get("severity", "warning"), "entity_type": entity,
-                "entity_id": str(row["entity_id"]), "customer_id": row.get("customer_id"),
-                "owner": row.get("owner"), "message": template.safe_substitute(fields),
+                "rule": rule.name, "severity": rule.severity, "entity_type": rule.entity,
+                "entity_id": str(row["entity_id"]), "window_key": key, "customer_id": _plain(row.get("customer_id")),
+                "owner": _plain(row.get("owner")), "message": " ".join(text.split()),
+                "details": json.dumps({"rule": rule.description, "values": details,
+                                       "thresholds": {c.metric: f"{c.op} {c.value}" for c in rule.conditions}},
+                                      default=str),
+                "cooldown_hours": rule.cooldown_hours, "windowed": rule.window != "none",
             })
-    return pd.DataFrame(firing, columns=["rule", "severity", "entity_type", "entity_id", "customer_id",
-                                         "owner", "message"])
+    return pd.DataFrame(firing, columns=FIRING_COLUMNS)
+
+
+def _matches(rule: Rule, frame: pd.DataFrame) -> pd.Series:
+    hit = pd.Series(True, index=frame.index)
+    for column, allowed in rule.where.items():
+        if column not in frame.columns:
+            raise RuleError(f"alert rule {rule.name!r}: where-column {column!r} is not known for {rule.entity}; "
+                            f"available: {_available(frame)}")
+        hit &= frame[column].isin(allowed if isinstance(allowed, list) else [allowed])
+    for condition in rule.conditions:
+        if condition.metric not in frame.columns:
+            raise RuleError(f"alert rule {rule.name!r}: metric {condition.metric!r} is not known for "
+                            f"{rule.entity}; available: {_available(frame)}")
+        values = frame[condition.metric]
+        known = values.notna() & hit
+        result = pd.Series(False, index=frame.index)
+        if known.any():
+            result[known] = OPERATORS[condition.op](values[known], condition.value).astype(bool)
+        hit &= result  # a missing value never satisfies a condition: no score is not "below 60"
+    return hit
+
+
+def _available(frame: pd.DataFrame) -> list[str]:
+    return sorted(c for c in frame.columns if c not in ("entity_id", "name"))
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (not isinstance(value, list | dict | str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def _fmt(value: Any) -> str:
+    value = _plain(value)
+    if value is None:
+        return "n/a"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
 
 
-def alert_id(rule: str, entity_type: str, entity_id: str, first_fired_at: str) -> str:
-    return hashlib.sha1(f"{rule}|{entity_type}|{entity_id}|{first_fired_at}".encode()).hexdigest()[:16]
-
-
-def advance(existing: pd.DataFrame, firing: pd.DataFrame, now: str, *, deliverable: bool) -> pd.DataFrame:
-    """The alert rows to upsert after one evaluation: new alerts, re-fired open ones, resolved ones."""
-    open_alerts = existing[existing["status"] == "open"] if len(existing) else pd.DataFrame(columns=ALERT_COLUMNS)
-    key = ["rule", "entity_type", "entity_id"]
-    merged = firing.merge(open_alerts[key + ["alert_id", "first_fired_at", "delivery_status",
-                                           "delivery_attempts", "delivered_at", "last_delivery_error"]],
-                          on=key, how="left")
-    rows = []
-    for row in merged.to_dict("records"):
-        is_new = pd.isna(row.get("alert_id"))
-        first = now if is_new else row["first_fired_at"]
-        rows.append({
-            **{c: row.get(c) for c in ("rule", "severity", "entity_type", "entity_id", "customer_id",
-                                       "owner", "message")},
-            "alert_id": alert_id(row["rule"], row["entity_type"], row["entity_id"], str(first)) if is_new
-            else row["alert_id"],
-            "status": "open", "first_fired_at": first, "last_fired_at": now, "resolved_at": None,
-            "delivery_status": ("pending" if deliverable else "not_configured") if is_new else row["delivery_status"],
-            "delivery_attempts": 0 if is_new else row["delivery_attempts"],
-            "delivered_at": None if is_new else row["delivered_at"],
-            "last_delivery_error": None if is_new else row["last_delivery_error"],
-        })
-    still = set(map(tuple, firing[key].astype(str).to_numpy())) if len(firing) else set()
-    for row in open_alerts.to_dict("records"):
-        if (row["rule"], row["entity_type"], str(row["entity_id"])) not in still:
-            rows.append({**{c: row.get(c) for c in ALERT_COLUMNS}, "status": "resolved", "resolved_at": now})
-    return pd.DataFrame(rows, columns=ALERT_COLUMNS)
-
-
-class Channel(Protocol):
-    name: str
-
-    def send(self, alert: dict[str, Any]) -> None:
-        """Deliver one alert; raise on failure."""
-
-
-def deliver(pending: pd.DataFrame, channels: Sequence[Channel], now: str) -> pd.DataFrame:
-    """Try every pending alert on every channel; return the rows with their new delivery state."""
-    rows = []
-    for alert in pending.to_dict("records"):
-        errors = []
-        for channel in channels:
-            try:
-                channel.send(alert)
-            except Exception as exc:  # noqa: BLE001 - any channel failure is recorded, not raised
-                errors.append(f"{channel.name}: {exc}")
-        attempts = int(alert.get("delivery_attempts") or 0) + 1
-        if errors:
-            rows.append({**alert, "delivery_status": "pending", "delivery_attempts": attempts,
-                         "last_delivery_error": "; ".join(errors)[:1000]})
-        else:
-            rows.append({**alert, "delivery_status": "sent", "delivery_attempts": attempts,
-                         "delivered_at": now, "last_delivery_error": None})
-    return pd.DataFrame(rows, columns=ALERT_COLUMNS)
+def route(owner: Any, owners: Mapping[str, Any]) -> dict[str, Any]:
+    """Where an owner's alerts go: ``HUB_CONFIG`` ``alerts.owners`` by owner id or name; an owner
+    that is itself an email address is mailed directly."""
+    if owner is None or (isinstance(owner, float) and pd.isna(owner)) or owner == "":
+        return {}
+    entry = dict(owners.get(str(owner)) or {})
+    emails = entry.get("email") or ([str(owner)] if "@" in str(owner) else [])
+    routed: dict[str, Any] = {"owner": str(owner)}
+    if emails:
+        routed["email"] = emails if isinstance(emails, list) else [emails]
+    if entry.get("slack"):
+        routed["slack"] = str(entry["slack"])
+    if entry.get("name"):
+        routed["name"] = str(entry["name"])
+    return routed

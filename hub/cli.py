@@ -1,5 +1,6 @@
 """The ``hub`` command: ``hub demo`` runs everything once against local emulators; ``hub emulate``
-serves the emulators alone; ``hub migrate`` applies the warehouse DDL."""
+serves the emulators alone; ``hub migrate`` applies the warehouse DDL; ``hub alerts`` lists open
+alerts or snoozes one."""
 
 from __future__ import annotations
 
@@ -140,6 +141,28 @@ def migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def alerts(args: argparse.Namespace) -> int:
+    """List the open alerts, or snooze one."""
+    from hub.alerts import SEVERITIES
+    from hub.pipeline.alerting import snooze_alert
+    from hub.warehouse import Warehouse
+
+    warehouse = Warehouse(settings().warehouse_url)
+    warehouse.migrate()
+    if args.snooze:
+        row = snooze_alert(warehouse, args.snooze, args.hours)
+        print(f"alert {row['alert_id']} ({row['rule']}) snoozed until {row['snoozed_until']}")
+        return 0
+    table = warehouse.table("analytics", "alerts")
+    frame = warehouse.read("analytics", "alerts", ["alert_id", "rule", "severity", "status", "owner",
+                                                   "delivery_status", "message"],
+                           where=table.c.status.in_(["open", "snoozed"]))
+    rank = {name: -n for n, name in enumerate(SEVERITIES)}  # most severe first
+    frame = frame.sort_values(["severity", "rule"], key=lambda c: c.map(rank) if c.name == "severity" else c)
+    print(frame.to_string(index=False, max_colwidth=90) if len(frame) else "no open alerts")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hub", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -155,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=emulate)
     p = commands.add_parser("migrate", help="apply the warehouse DDL of sql/ to HUB_WAREHOUSE_URL")
     p.set_defaults(func=migrate)
+    p = commands.add_parser("alerts", help="list open alerts, or snooze one (--snooze ALERT_ID --hours N)")
+    p.add_argument("--snooze", metavar="ALERT_ID", help="mute this alert; a reminder follows if it still holds")
+    p.add_argument("--hours", type=float, default=24.0, help="snooze length (default 24)")
+    p.set_defaults(func=alerts)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from hub.alerts import RuleError, rules_from_config
+
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 
 # Public endpoints used when no emulator or proxy URL is configured.
@@ -33,6 +35,7 @@ SECRET_VARIABLES = (
     "HUB_SMTP_PASSWORD",
     "HUB_ALERT_SLACK_WEBHOOK_URL",
     "HUB_ALERT_WEBHOOK_URL",
+    "HUB_ALERT_WEBHOOK_SECRET",
 )
 
 
@@ -124,6 +127,10 @@ def _validate(config: dict[str, Any], path: Path) -> None:
         )
     if any(float(w) < 0 for w in weights.values()) or sum(float(w) for w in weights.values()) <= 0:
         raise ConfigError(f"{path}: health.weights must be non-negative and not all zero")
+    try:
+        rules_from_config(config["alerts"])
+    except RuleError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
 
 
 @lru_cache(maxsize=8)

@@ -22,7 +22,8 @@ from resources.hubspot import HubSpotResource
 from resources.salesforce import SalesforceResource
 from resources.warehouse import WarehouseResource
 from schedules.nightly import nightly_sync_schedule
-from sensors.failures import run_failure_alert_sensor
+from sensors.alerts import alert_delivery_sensor, asset_check_alert_sensor
+from sensors.failures import run_failure_alert_sensor, run_success_clears_alert_sensor
 from sensors.materializations import health_recalculation_sensor, threshold_alert_sensor
 from sensors.usage import usage_log_sensor
 
@@ -49,7 +50,12 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             username=_plain("SALESFORCE_USERNAME"), password=_secret("SALESFORCE_PASSWORD"),
             security_token=_secret("SALESFORCE_SECURITY_TOKEN"), client_id=_plain("SALESFORCE_CLIENT_ID"),
             client_secret=_secret("SALESFORCE_CLIENT_SECRET"), ca_bundle=s.salesforce_ca_bundle),
-        "alert_channels": AlertChannelsResource(slack_webhook_url=_secret("HUB_ALERT_SLACK_WEBHOOK_URL")),
+        "alert_channels": AlertChannelsResource(
+            slack_webhook_url=_secret("HUB_ALERT_SLACK_WEBHOOK_URL"), webhook_url=_secret("HUB_ALERT_WEBHOOK_URL"),
+            webhook_secret=_secret("HUB_ALERT_WEBHOOK_SECRET"), smtp_host=_plain("HUB_SMTP_HOST"),
+            smtp_port=int(_plain("HUB_SMTP_PORT") or 587), smtp_user=_plain("HUB_SMTP_USER"),
+            smtp_password=_secret("HUB_SMTP_PASSWORD"), email_from=_plain("HUB_ALERT_EMAIL_FROM"),
+            email_to=_plain("HUB_ALERT_EMAIL_TO")),
     }
 
 
@@ -57,10 +63,11 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[*airtable_assets, *hubspot_assets, *salesforce_assets,
                 *dg.load_assets_from_modules([usage, staging, unified, health, alerts])],
-        asset_checks=[unified.customers_are_unique],
+        asset_checks=[unified.customers_are_unique, health.customer_health_is_consistent],
         jobs=JOBS,
         schedules=[nightly_sync_schedule],
-        sensors=[usage_log_sensor, health_recalculation_sensor, threshold_alert_sensor, run_failure_alert_sensor],
+        sensors=[usage_log_sensor, health_recalculation_sensor, threshold_alert_sensor, alert_delivery_sensor,
+                 asset_check_alert_sensor, run_failure_alert_sensor, run_success_clears_alert_sensor],
         resources=build_resources(),
     )
 

@@ -1,32 +1,42 @@
-"""Customer health (seed 004): four weighted components, 0–100, banded.
+"""Customer health (seed 004): four weighted components, 0–100, banded, with history and drivers.
 
-- usage (30%): the last 7 days of ``usage_daily`` against seed 002's benchmarks — API calls per
-  week (>1000 excellent, 500–1000 good), days active of 7, error rate, and the change against
-  the 7 days before.
-- support (20%): open and recent tickets/cases, high priority weighing more.
-- relationship (25%): engaged contacts, recency and sentiment of logged interactions.
-- outcomes (25%): survey satisfaction (1–10) and PMF score, and the onboarding milestones seen
-  in usage ("API Key Created", "First API Call").
-
-A component with no data is left out and the weights re-normalise over the rest; ``coverage``
-is the share of weight present. The score is rounded half up to an integer, then banded:
-excellent ≥ 80, good ≥ 60, at_risk ≥ 40, critical below.
+- usage (30%), support (20%), relationship (25%), outcomes (25%): ``hub.health_components``;
+  weights in ``HUB_CONFIG`` ``health.weights``.
+- A component with no data is left out and the weights re-normalise over the rest; ``coverage``
+  is the share of weight present (1.0 = every component). A customer in a stage that should use
+  the product (``health.usage.expected_stages``) and shows no usage scores 0 on usage, not "missing".
+- The score is rounded half up to an integer, then banded: excellent ≥ 80, good ≥ 60,
+  at_risk ≥ 40, critical below (``health.bands``).
+- ``delta_7d`` / ``delta_30d``: today's score minus the score of the history row 7 / 30 days
+  back (the latest one up to ``history_grace_days`` older when that day is missing).
+- ``drivers``: the components costing the most points, in words with their figures.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from hub import health_components as hc
+from hub.lifecycle import lifecycle_stage
 from hub.timeparse import timestamps
+
+__all__ = ["COMPONENTS", "SCORE_COLUMNS", "HealthInputs", "band", "bands_of", "customer_health",
+           "lifecycle_stage", "round_half_up"]
 
 COMPONENTS = ("usage", "support", "relationship", "outcomes")
 SCORE_COLUMNS = {"usage": "usage_score", "support": "support_score",
                  "relationship": "relationship_score", "outcomes": "outcome_score"}
-MILESTONE_EVENTS = ("API Key Created", "First API Call")
+FIGURE_COLUMNS = ["api_calls_7d", "api_calls_prev_7d", "api_calls_14d", "usage_growth_pct", "active_days_7d",
+                  "error_rate_7d", "last_api_call_on", "open_tickets", "tickets_30d", "contacts",
+                  "days_since_interaction", "satisfaction", "pmf", "activation_done", "activation_missing",
+                  "time_to_first_value_days"]
+HEALTH_COLUMNS = ["customer_id", "as_of", *SCORE_COLUMNS.values(), "health_score", "health_band", "coverage",
+                  "delta_7d", "delta_30d", "drivers", *FIGURE_COLUMNS]
 
 
 def round_half_up(value: float) -> int:
@@ -40,165 +50,174 @@ def band(score: float, bands: dict[str, float]) -> str:
     return "critical"
 
 
-def _clip(values: pd.Series) -> pd.Series:
-    return values.clip(lower=0, upper=100)
+def bands_of(scores: pd.Series, bands: dict[str, float]) -> pd.Series:
+    """``band`` for a whole column at once."""
+    ordered = sorted(bands.items(), key=lambda kv: -kv[1])
+    return pd.Series(np.select([scores >= floor for _, floor in ordered], [name for name, _ in ordered],
+                               default="critical"), index=scores.index)
 
 
-def usage_component(daily: pd.DataFrame, as_of: pd.Timestamp, benchmarks: dict[str, float]) -> pd.DataFrame:
-    """Usage score and its figures per customer with any usage in the last 14 days."""
-    if daily.empty:
-        return pd.DataFrame(columns=["usage", "calls_7d", "calls_prev_7d", "active_days_7d", "error_rate_7d"])
-    frame = daily.copy()
-    frame["day"] = timestamps(frame["date"])
-    age = (as_of.normalize() - frame["day"]).dt.days
-    recent, previous = frame[(age >= 0) & (age < 7)], frame[(age >= 7) & (age < 14)]
-    customers = pd.Index(frame.loc[(age >= 0) & (age < 14), "customer_id"].unique())
-    calls = recent.groupby("customer_id")["api_calls"].sum().reindex(customers, fill_value=0)
-    calls_prev = previous.groupby("customer_id")["api_calls"].sum().reindex(customers, fill_value=0)
-    active_days = recent[recent["api_calls"] > 0].groupby("customer_id")["date"].nunique().reindex(customers, fill_value=0)
-    errors = recent.groupby("customer_id")["errors"].sum().reindex(customers, fill_value=0)
-    error_rate = (errors / calls.where(calls > 0)).fillna(0.0)
-    good, excellent = float(benchmarks["good"]), float(benchmarks["excellent"])
-    volume = np.where(calls >= excellent, 100.0,
-                      np.where(calls >= good, 60.0 + 40.0 * (calls - good) / (excellent - good), 60.0 * calls / good))
-    activity = 100.0 * active_days / 7.0
-    reliability = _clip(100.0 - 1000.0 * error_rate)  # 10% errors -> 0
-    score = 0.5 * volume + 0.3 * activity + 0.2 * reliability
-    # A collapse against the previous week costs up to half the score; growth costs nothing.
-    change = (calls / calls_prev.where(calls_prev > 0)).fillna(1.0)
-    score = score * np.where(change < 1.0, 0.5 + 0.5 * change, 1.0)
-    return pd.DataFrame({"usage": _clip(pd.Series(score, index=customers)), "calls_7d": calls,
-                         "calls_prev_7d": calls_prev, "active_days_7d": active_days, "error_rate_7d": error_rate})
+@dataclass
+class HealthInputs:
+    """What health is computed from, one frame per source of evidence.
+
+    customers: customer_id, lifecycle_stage · usage_window: ``health_components.usage_window``
+    · usage_summary: the ``customer_usage`` table · activities: customer_id, kind, occurred_at,
+    type, sentiment, priority, is_closed, closed_at · contacts: customer_id · surveys:
+    customer_id, survey_type, date_responded, satisfaction_score, pmf_score, likelihood_to_pay
+    · history: customer_id, as_of, health_score (only the rows the deltas need are required).
+    """
+
+    customers: pd.DataFrame
+    usage_window: pd.DataFrame
+    usage_summary: pd.DataFrame
+    activities: pd.DataFrame
+    contacts: pd.DataFrame
+    surveys: pd.DataFrame
+    history: pd.DataFrame
 
 
-def support_component(activities: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    tickets = activities[activities["kind"].isin(["ticket", "case"]) & activities["customer_id"].notna()].copy()
-    if tickets.empty:
-        return pd.DataFrame(columns=["support", "open_tickets", "tickets_30d"])
-    tickets["open"] = ~tickets["is_closed"].fillna(False).astype(bool)
-    tickets["high"] = tickets["priority"].isin(["high", "urgent", "critical"]) & tickets["open"]
-    tickets["recent"] = (as_of - timestamps(tickets["occurred_at"])).dt.days <= 30
-    grouped = tickets.groupby("customer_id")
-    open_count, high, recent = grouped["open"].sum(), grouped["high"].sum(), grouped["recent"].sum()
-    score = _clip(100.0 - 12.0 * open_count - 13.0 * high - 3.0 * recent)
-    return pd.DataFrame({"support": score, "open_tickets": open_count, "tickets_30d": recent})
-
-
-def relationship_component(contacts: pd.DataFrame, activities: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    engaged = contacts.dropna(subset=["customer_id"]).groupby("customer_id")["contact_id"].nunique()
-    talks = activities[(activities["kind"] == "interaction") & activities["customer_id"].notna()].copy()
-    customers = engaged.index.union(pd.Index(talks["customer_id"].unique()))
-    if customers.empty:
-        return pd.DataFrame(columns=["relationship", "contacts", "days_since_interaction"])
-    engaged = engaged.reindex(customers, fill_value=0)
-    base = np.select([engaged >= 3, engaged == 2, engaged == 1], [60.0, 45.0, 30.0], default=15.0)
-    last = timestamps(talks.groupby("customer_id")["occurred_at"].max()).reindex(customers)
-    days = (as_of - last).dt.days
-    recency = np.select([days <= 14, days <= 30, days <= 60], [30.0, 20.0, 5.0], default=-10.0)
-    recency = np.where(days.isna(), 0.0, recency)
-    sentiment = talks.assign(s=talks["sentiment"].map({"Positive": 1.0, "Neutral": 0.0, "Negative": -1.0}))
-    mood = sentiment.groupby("customer_id")["s"].mean().reindex(customers).fillna(0.0)
-    score = _clip(pd.Series(base + recency + 10.0 + 20.0 * mood.to_numpy(), index=customers))
-    return pd.DataFrame({"relationship": score, "contacts": engaged, "days_since_interaction": days})
-
-
-def outcomes_component(surveys: pd.DataFrame, milestones: pd.DataFrame) -> pd.DataFrame:
-    answered = surveys[surveys["customer_id"].notna() & surveys["date_responded"].notna()]
-    satisfaction = answered.groupby("customer_id")["satisfaction_score"].mean() * 10.0
-    pmf = answered.groupby("customer_id")["pmf_score"].mean() * 100.0
-    reached = (milestones.groupby("customer_id")["event"].nunique() / len(MILESTONE_EVENTS) * 100.0
-               if not milestones.empty else pd.Series(dtype=float))
-    parts = pd.concat({"satisfaction": satisfaction, "pmf": pmf, "milestones": reached}, axis=1)
-    if parts.empty:
-        return pd.DataFrame(columns=["outcomes", "satisfaction", "pmf", "milestones"])
-    parts["outcomes"] = _clip(parts[["satisfaction", "pmf", "milestones"]].mean(axis=1, skipna=True))
-    return parts
-
-
-def customer_health(customers: pd.DataFrame, daily: pd.DataFrame, activities: pd.DataFrame,
-                    contacts: pd.DataFrame, surveys: pd.DataFrame, milestones: pd.DataFrame,
-                    history: pd.DataFrame, as_of: pd.Timestamp, config: dict[str, Any]) -> pd.DataFrame:
+def customer_health(inputs: HealthInputs, as_of: pd.Timestamp, config: dict[str, Any]) -> pd.DataFrame:
     """One ``customer_health`` row per customer with at least one component."""
-    health_cfg = config["health"]
-    usage = usage_component(daily, as_of, health_cfg["api_calls_per_week"])
-    parts = pd.concat({
-        "usage": usage["usage"] if len(usage) else pd.Series(dtype=float),
-        "support": support_component(activities, as_of).get("support", pd.Series(dtype=float)),
-        "relationship": relationship_component(contacts, activities, as_of).get("relationship", pd.Series(dtype=float)),
-        "outcomes": outcomes_component(surveys, milestones).get("outcomes", pd.Series(dtype=float)),
-    }, axis=1).reindex(customers["customer_id"])
-    # A customer who should be using the product and is not scores 0 on usage, not "missing".
-    expected = customers.set_index("customer_id")["lifecycle_stage"].isin(["customer", "churn_risk"])
-    parts.loc[expected & parts["usage"].isna(), "usage"] = 0.0
-    weights = pd.Series({c: float(health_cfg["weights"][c]) for c in COMPONENTS})
-    present = parts[list(COMPONENTS)].notna()
-    weight_present = present.mul(weights).sum(axis=1)
-    weighted = parts[list(COMPONENTS)].fillna(0.0).mul(weights).sum(axis=1)
-    scored = weight_present > 0
-    out = pd.DataFrame({"customer_id": parts.index[scored]})
-    raw_score = (weighted[scored] / weight_present[scored]).to_numpy()
-    out["health_score"] = [float(round_half_up(s)) for s in raw_score]
-    out["health_band"] = [band(s, health_cfg["bands"]) for s in out["health_score"]]
-    out["coverage"] = (weight_present[scored] / weights.sum()).round(4).to_numpy()
+    cfg = config["health"]
+    ids = pd.Index(inputs.customers["customer_id"])
+    positions = pd.RangeIndex(len(ids))
+    # The components group and align on customer ids many times; integer positions instead of id
+    # strings turn each of those from tens of milliseconds into one at 100k customers.
+    coded = {name: _coded(getattr(inputs, name), ids) for name in
+             ("usage_window", "usage_summary", "activities", "contacts", "surveys", "history")}
+    # Parsed once here, not in each component: parsing text timestamps is the slow part.
+    activities = coded["activities"].assign(occurred_at=timestamps(coded["activities"]["occurred_at"]),
+                                            closed_at=timestamps(coded["activities"]["closed_at"]))
+    expected = inputs.customers["lifecycle_stage"].isin(cfg["usage"]["expected_stages"]).to_numpy()
+    onboarding = positions[expected].union(pd.Index(coded["usage_summary"]["customer_id"]))
+    activated = hc.activation(coded["usage_summary"], activities, onboarding, cfg)
+    frames = {
+        "usage": hc.usage_component(coded["usage_window"], cfg),
+        "support": hc.support_component(activities, as_of, cfg),
+        "relationship": hc.relationship_component(coded["contacts"], activities, as_of, cfg),
+        "outcomes": hc.outcomes_component(coded["surveys"], activated, cfg),
+        "activation": activated,
+    }
+    frames = {name: frame.reindex(positions) for name, frame in frames.items()}
+    parts = pd.DataFrame({c: frames[c][c].to_numpy(dtype=float) for c in COMPONENTS}, index=positions)
+    parts.loc[expected & parts["usage"].isna().to_numpy(), "usage"] = 0.0
+    weights = pd.Series({c: float(cfg["weights"][c]) for c in COMPONENTS})
+    weight_present = parts.notna().mul(weights).sum(axis=1)
+    scored = (weight_present > 0).to_numpy()
+    raw_score = parts.fillna(0.0).mul(weights).sum(axis=1) / weight_present.where(weight_present > 0)
+
+    out = pd.DataFrame({"customer_id": positions, "as_of": as_of.strftime("%Y-%m-%d")})
     for component, column in SCORE_COLUMNS.items():
-        out[column] = parts.loc[scored, component].round(1).to_numpy()
-    out["as_of"] = as_of.strftime("%Y-%m-%d")
-    out["delta_7d"] = _delta(out, history, as_of, 7)
-    out["delta_30d"] = _delta(out, history, as_of, 30)
-    out["drivers"] = _drivers(out, usage)
-    return out
+        out[column] = parts[component].round(1).to_numpy()
+    out["health_score"] = np.floor(raw_score.to_numpy() + 0.5)  # round half up, as round_half_up
+    out["health_band"] = bands_of(out["health_score"], cfg["bands"])
+    out["coverage"] = (weight_present / weights.sum()).round(4).to_numpy()
+    for column in FIGURE_COLUMNS:
+        source = next(f for f in frames.values() if column in f.columns)
+        out[column] = source[column].to_numpy()
+    out = out[scored].reset_index(drop=True)
+    grace = int(cfg["history_grace_days"])
+    out["delta_7d"] = _delta(out, coded["history"], as_of, 7, grace)
+    out["delta_30d"] = _delta(out, coded["history"], as_of, 30, grace)
+    out["drivers"] = drivers(out, weights, cfg)
+    out["customer_id"] = ids.to_numpy()[out["customer_id"].to_numpy()]
+    return out[HEALTH_COLUMNS]
 
 
-def _delta(current: pd.DataFrame, history: pd.DataFrame, as_of: pd.Timestamp, days: int) -> pd.Series:
-    """Change against the latest history entry at least ``days`` old."""
+def _coded(frame: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
+    """``frame`` with ``customer_id`` replaced by the customer's position in ``ids``; rows of
+    unknown customers dropped."""
+    code = ids.get_indexer(frame["customer_id"]) if len(frame) else np.array([], dtype=int)
+    known = code >= 0
+    return frame[known].assign(customer_id=code[known])
+
+
+def history_window(as_of: pd.Timestamp, days: int, grace_days: int) -> tuple[str, str]:
+    """The first and last ``as_of`` day of history a ``days``-day delta reads."""
+    return ((as_of - pd.Timedelta(days=days + grace_days)).strftime("%Y-%m-%d"),
+            (as_of - pd.Timedelta(days=days)).strftime("%Y-%m-%d"))
+
+
+def _delta(current: pd.DataFrame, history: pd.DataFrame, as_of: pd.Timestamp, days: int, grace: int) -> pd.Series:
+    """Change against the latest history row between ``days`` and ``days + grace`` days old."""
     if history.empty:
-        return pd.Series([None] * len(current), index=current.index, dtype=object)
-    cutoff = (as_of - pd.Timedelta(days=days)).strftime("%Y-%m-%d")
-    past = history[history["as_of"] <= cutoff].sort_values("as_of").groupby("customer_id")["health_score"].last()
+        return pd.Series(np.nan, index=current.index)
+    first, last = history_window(as_of, days, grace)
+    day = history["as_of"].astype(str).str[:10]
+    window = history[(day >= first) & (day <= last)].assign(day=day)
+    past = window.sort_values("day").groupby("customer_id")["health_score"].last()
     return (current["health_score"] - current["customer_id"].map(past)).astype(float)
 
 
-def _drivers(out: pd.DataFrame, usage: pd.DataFrame) -> list[str]:
-    """The two weakest components in words, e.g. 'usage 18/100 (42 API calls in 7 days, -85% vs the week before)'."""
-    texts = []
-    for row in out.itertuples(index=False):
-        scores = {c: getattr(row, SCORE_COLUMNS[c]) for c in COMPONENTS}
-        ranked = sorted(((s, c) for c, s in scores.items() if s is not None and not pd.isna(s)))[:2]
-        words = []
-        for score, component in ranked:
-            text = f"{component} {score:.0f}/100"
-            if component == "usage" and row.customer_id in usage.index:
-                u = usage.loc[row.customer_id]
-                text += f" ({int(u['calls_7d'])} API calls in 7 days"
-                if u["calls_prev_7d"] > 0:
-                    text += f", {100.0 * (u['calls_7d'] / u['calls_prev_7d'] - 1):+.0f}% vs the week before"
-                text += ")"
-            words.append(text)
-        texts.append("; ".join(words))
-    return texts
+def drivers(health: pd.DataFrame, weights: pd.Series, cfg: dict[str, Any]) -> list[str]:
+    """Up to ``drivers`` components costing the most weighted points, each with its figures, e.g.
+    "usage 18/100: 42 API calls in 7 days (-85% vs the week before), 2 of 7 days active".
+
+    Built column-wise (one text per component for every customer, then picked per row): a
+    row-by-row formatter costs seconds at 100k customers."""
+    top = int(cfg["drivers"])
+    scores = health[list(SCORE_COLUMNS.values())].to_numpy(dtype=float)
+    lost = np.where(np.isnan(scores), -1.0, (100.0 - scores) * weights.to_numpy())
+    order = np.argsort(-lost, axis=1, kind="stable")[:, :top]
+    rows = np.arange(len(health))
+    texts = np.full((len(COMPONENTS), len(health)), "", dtype=object)
+    for i, component in enumerate(COMPONENTS):  # only the rows that will name this component
+        named = ((order == i) & (lost[rows[:, None], order] > 0)).any(axis=1)
+        if named.any():
+            texts[i, named] = _describe(component, health[named])
+    out = np.full(len(health), "", dtype=object)
+    for rank in range(order.shape[1]):
+        pick = order[:, rank]
+        chosen = np.where(lost[rows, pick] > 0, texts[pick, rows], "")
+        out = _joined(out, chosen, "; ")
+    delta = health["delta_7d"].to_numpy(dtype=float)
+    change = np.array([f"health {d:+.0f} in 7 days" if d == d and d != 0 else "" for d in delta], dtype=object)
+    return _joined(out, change, "; ").tolist()
 
 
-def lifecycle_stage(customers: pd.DataFrame, deals: pd.DataFrame, applications: pd.DataFrame,
-                    health_band: pd.Series, config: dict[str, Any]) -> pd.Series:
-    """Seed 004's stages — prospect, opportunity, customer, churn_risk — plus churned, from
-    deal stages (seed 000), application statuses and the health band."""
-    stages = config["deal_stages"]
-    customer_stages = set(stages[3:8])  # Beta Accepted .. Closed Won
-    opportunity_stages = set(stages[1:3])  # Qualified Lead, Technical Review
-    ids = customers["customer_id"]
-    by_deal = deals.dropna(subset=["customer_id"]).groupby("customer_id")["stage"].agg(set)
-    by_app = applications.dropna(subset=["customer_id"]).groupby("customer_id")["status"].agg(set)
-    out = []
-    for cid in ids:
-        deal_stages, statuses = by_deal.get(cid, set()), by_app.get(cid, set())
-        is_customer = bool(deal_stages & customer_stages) or bool(statuses & {"Accepted", "Onboarding", "Active"})
-        if is_customer:
-            stage = "churn_risk" if health_band.get(cid) in ("at_risk", "critical") else "customer"
-        elif "Churned" in statuses:
-            stage = "churned"
-        elif deal_stages & opportunity_stages or "Reviewing" in statuses:
-            stage = "opportunity"
-        else:
-            stage = "prospect"
-        out.append(stage)
-    return pd.Series(out, index=customers.index)
+def _joined(left: np.ndarray, right: np.ndarray, separator: str) -> np.ndarray:
+    """Element-wise ``left + separator + right``, leaving out empty sides."""
+    both = (left != "") & (right != "")
+    return np.where(both, left + separator + right, np.where(left != "", left, right))
+
+
+def _text(values: pd.Series, fmt: str) -> np.ndarray:
+    """Each value formatted, '' where it is missing."""
+    return np.array(["" if v is None or v != v else fmt.format(v) for v in values.tolist()], dtype=object)
+
+
+def _plural(values: pd.Series, noun: str) -> np.ndarray:
+    counts = values.fillna(0).astype(int).tolist()
+    return np.array([f"{n} {noun}" + ("" if n == 1 else "s") for n in counts], dtype=object)
+
+
+def _describe(component: str, h: pd.DataFrame) -> np.ndarray:
+    """One component's text for every row: "<component> <score>/100: <figures>"."""
+    head = np.array([f"{component} {s:.0f}/100" if s == s else "" for s in h[SCORE_COLUMNS[component]].tolist()],
+                    dtype=object)
+    if component == "usage":
+        calls, prev = h["api_calls_7d"].astype(float), h["api_calls_prev_7d"].astype(float)
+        change = (100.0 * (calls / prev.where(prev > 0) - 1.0))
+        facts = _joined(_joined(
+            np.where(calls.fillna(0) + prev.fillna(0) == 0, "no API calls in 14 days",
+                     _text(calls, "{:.0f} API calls in 7 days")),
+            _text(change, "({:+.0f}% vs the week before)"), " "),
+            _text(h["active_days_7d"].astype(float), "{:.0f} of 7 days active"), ", ")
+        facts = _joined(facts, _text((100 * h["error_rate_7d"].astype(float)).where(h["error_rate_7d"] >= 0.01),
+                                     "{:.1f}% errors"), ", ")
+    elif component == "support":
+        facts = _joined(_plural(h["open_tickets"], "open ticket"),
+                        _text(h["tickets_30d"].fillna(0).astype(float), "{:.0f} new in 30 days"), ", ")
+    elif component == "relationship":
+        days = h["days_since_interaction"].astype(float)
+        facts = _joined(_plural(h["contacts"], "contact"),
+                        np.where(days.isna(), "no interaction logged", _text(days, "last interaction {:.0f} days ago")),
+                        ", ")
+    else:
+        missing = h["activation_missing"].fillna("").astype(str)
+        activation = _joined(_text(h["activation_done"].astype(float), "activation {:.0f}/" + str(len(hc.ACTIVATION_CHECKLIST))),
+                             np.where(missing != "", "(missing: " + missing + ")", ""), " ")
+        facts = _joined(_joined(_text(h["satisfaction"].astype(float), "satisfaction {:.1f}/10"),
+                                _text(h["pmf"].astype(float), "PMF {:.0f}%"), ", "), activation, ", ")
+    return _joined(head, facts, ": ")

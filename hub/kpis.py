@@ -6,6 +6,9 @@
   the trailing 7 days (seed 002 "Weekly Active Usage").
 - pmf_survey_responses: % of PMF surveys sent that were answered.
 - customer_satisfaction: mean "Satisfaction Score" (1–10) of answered surveys.
+- support_tickets_yesterday (seed 000 "Support ticket spike"): HubSpot tickets and Salesforce
+  cases opened the day before ``as_of``; ``target`` is the daily mean of the ``baseline_days``
+  before it; red (a spike) at ``min_tickets`` or more and ``spike_factor`` times that mean.
 """
 
 from __future__ import annotations
@@ -30,8 +33,21 @@ def status_of(value: float | None, thresholds: dict[str, float]) -> str:
     return "red"
 
 
+def ticket_spike(as_of: pd.Timestamp, tickets: pd.DataFrame, rule: dict[str, Any]) -> tuple[float, float, str]:
+    """(tickets opened yesterday, daily mean of the days before, status)."""
+    day = as_of.normalize()
+    opened = timestamps(tickets["occurred_at"]).dt.normalize()
+    yesterday = float((opened == day - pd.Timedelta(days=1)).sum())
+    days = int(rule["baseline_days"])
+    before = opened[(opened < day - pd.Timedelta(days=1)) & (opened >= day - pd.Timedelta(days=days + 1))]
+    baseline = len(before) / days
+    spike = yesterday >= float(rule["min_tickets"]) and yesterday >= float(rule["spike_factor"]) * baseline
+    return yesterday, round(baseline, 2), "red" if spike else "green"
+
+
 def kpi_daily(as_of: pd.Timestamp, applications: pd.DataFrame, usage_daily: pd.DataFrame,
-              customers: pd.DataFrame, surveys: pd.DataFrame, config: dict[str, Any]) -> pd.DataFrame:
+              customers: pd.DataFrame, surveys: pd.DataFrame, config: dict[str, Any], *,
+              tickets: pd.DataFrame | None = None) -> pd.DataFrame:
     day = as_of.normalize()
     yesterday = (day - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     values: dict[str, tuple[float | None, dict[str, Any]]] = {}
@@ -67,4 +83,12 @@ def kpi_daily(as_of: pd.Timestamp, applications: pd.DataFrame, usage_daily: pd.D
                      "value": None if value is None else round(value, 2),
                      "target": float(thresholds["target"]), "status": status_of(value, thresholds),
                      "detail": json.dumps(detail)})
+    if tickets is not None and "support_tickets_yesterday" in config["kpis"]:
+        rule = config["kpis"]["support_tickets_yesterday"]
+        count, baseline, status = ticket_spike(as_of, tickets, rule)
+        rows.append({"date": day.strftime("%Y-%m-%d"), "kpi": "support_tickets_yesterday", "value": count,
+                     "target": baseline, "status": status,
+                     "detail": json.dumps({"day": yesterday, "baseline_days": int(rule["baseline_days"]),
+                                           "spike_at": max(float(rule["min_tickets"]),
+                                                           float(rule["spike_factor"]) * baseline)})})
     return pd.DataFrame(rows)

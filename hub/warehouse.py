@@ -144,7 +144,16 @@ class Warehouse:
             query = query.where(where)
         with self.engine.connect() as conn:
             result = conn.execute(query)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            # Plain tuples: pandas builds a frame from Row objects about eight times slower.
+            return pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))
+
+    def fetch(self, query: sa.Select) -> pd.DataFrame:
+        """A query's rows as a DataFrame straight from the driver, without SQLAlchemy's per-value
+        result processing (about three times faster on wide reads). The driver's own types come
+        back: on SQLite booleans are 0/1 and timestamps ISO text."""
+        with self.engine.connect() as conn:
+            result = conn.execute(query)
+            return pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
 
     def count(self, layer: str, name: str) -> int:
         table = self.table(layer, name)
@@ -208,8 +217,19 @@ def records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]:
     names = [c.name for c in table.columns if c.name in frame.columns]
     if frame.empty:
         return []
-    out = frame[names].astype(object).where(frame[names].notna(), None).to_dict("records")
-    return [_clean_row(row, table) for row in out]
+    # Column by column: tolist() turns numpy scalars into Python ones in C, far faster than per value.
+    columns = [plain_column(frame[name]) for name in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def plain_column(series: pd.Series) -> list[Any]:
+    """A column as plain Python values for a driver, missing values as None."""
+    missing = series.isna().to_numpy()
+    if series.dtype.kind in "iub" and not missing.any():
+        return series.tolist()
+    if series.dtype.kind == "f":
+        return [None if gap else value for value, gap in zip(series.tolist(), missing, strict=True)]
+    return [None if gap else _plain(value) for value, gap in zip(series.tolist(), missing, strict=True)]
 
 
 def _clean_row(row: dict[str, Any], table: sa.Table) -> dict[str, Any]:

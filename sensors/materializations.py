@@ -15,7 +15,8 @@ from assets.jobs import alert_evaluation, health_recalculation
 from assets.usage import USAGE_DAILY
 
 HEALTH_INPUTS = [dg.AssetKey(["unified", "customers"]), dg.AssetKey(["unified", "contacts"]),
-                 dg.AssetKey(["unified", "deals"]), USAGE_DAILY]
+                 dg.AssetKey(["unified", "deals"]), dg.AssetKey(["unified", "applications"]),
+                 dg.AssetKey(["staging", "activities"]), dg.AssetKey(["staging", "surveys"]), USAGE_DAILY]
 
 
 def latest_storage_ids(instance: dg.DagsterInstance, keys: list[dg.AssetKey]) -> dict[dg.AssetKey, int]:
@@ -37,7 +38,7 @@ def newer_inputs(context: dg.SensorEvaluationContext, inputs: list[dg.AssetKey],
 
 
 @dg.sensor(job=health_recalculation, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Recalculates health when customers, contacts, deals or usage_daily change.")
+           description="Recalculates health when the unified tables, activities, surveys or usage_daily change.")
 def health_recalculation_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     newest = newer_inputs(context, HEALTH_INPUTS, CUSTOMER_HEALTH)
     if newest is None:
@@ -46,9 +47,9 @@ def health_recalculation_sensor(context: dg.SensorEvaluationContext) -> dg.Senso
 
 
 @dg.sensor(job=alert_evaluation, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Evaluates the alert rules when customer health or the KPIs are updated.")
+           description="Evaluates the alert rules when customer health, the KPIs or the applications are updated.")
 def threshold_alert_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    newest = newer_inputs(context, [CUSTOMER_HEALTH, KPI_DAILY], ALERTS)
+    newest = newer_inputs(context, [CUSTOMER_HEALTH, KPI_DAILY, dg.AssetKey(["unified", "applications"])], ALERTS)
     if newest is None:
         return dg.SkipReason("alerts are up to date with health and KPIs")
     return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"alerts-{newest}")], cursor=str(newest))

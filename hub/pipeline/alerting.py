@@ -1,78 +1,132 @@
-"""The alert step: evaluate the rules, advance the alerts' lifecycle, deliver what is pending."""
+"""The alert steps: evaluate the rules, advance the alerts' lifecycle, queue and deliver notices;
+raise and clear operational alerts (failed runs, failed asset checks); snooze."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
-from hub.alerts import Channel, advance, alert_id, deliver, evaluate_rules
+from hub.alert_lifecycle import ALERT_COLUMNS, Transition, advance, alert_id, lookback_hours, snooze
+from hub.alerts import ENTITIES, evaluate_rules, route, rules_from_config
+from hub.bulk import bulk_write
+from hub.outbox import Channel, plan, routes_for
+from hub.pipeline.alert_facts import alert_facts
+from hub.pipeline.outbox import (
+    DeliveryReport,
+    deliver_pending,
+    pending_deliveries,
+    refresh_delivery_status,
+)
 from hub.pipeline.steps import StepResult
 from hub.warehouse import Warehouse, utcnow
 
 
-def alert_facts(warehouse: Warehouse) -> dict[str, pd.DataFrame]:
-    """One row per entity with the metrics alert rules may name."""
-    customers = warehouse.read("analytics", "customers", ["customer_id", "name", "owner", "lifecycle_stage", "mrr"])
-    health = warehouse.read("analytics", "customer_health", ["customer_id", "health_score", "health_band",
-                                                             "delta_7d", "delta_30d", "coverage"])
-    customer = customers.merge(health, on="customer_id", how="left")
-    customer["entity_id"] = customer["customer_id"]
-    apps = warehouse.read("analytics", "applications",
-                          ["application_id", "customer_id", "company", "assigned_to", "status", "lead_score",
-                           "priority_score"])
-    application = apps.rename(columns={"company": "name", "assigned_to": "owner"})
-    application["entity_id"] = application["application_id"]
-    kpi = warehouse.read("analytics", "kpi_daily")
-    if len(kpi):
-        kpi = kpi[kpi["date"] == kpi["date"].max()]
-    kpi = kpi.assign(entity_id=kpi["kpi"], name=kpi["kpi"], customer_id=None, owner=None)
-    return {"customer": customer, "application": application, "kpi": kpi}
+def drain(warehouse: Warehouse, channels: Sequence[Channel], config: dict[str, Any],
+          now: dt.datetime | None = None) -> DeliveryReport:
+    """Deliver what the outbox holds, as ``HUB_CONFIG`` ``alerts.delivery`` says."""
+    settings = config["alerts"].get("delivery") or {}
+    return deliver_pending(warehouse, channels, now=now, batch_size=int(settings.get("batch_size", 100)),
+                           claim_timeout_minutes=float(settings.get("claim_timeout_minutes", 10)))
 
 
-def evaluate_alerts(warehouse: Warehouse, config: dict[str, Any], channels: Sequence[Channel]) -> StepResult:
-    now = utcnow().isoformat()
-    firing = evaluate_rules(config["alerts"]["rules"], alert_facts(warehouse))
-    existing = warehouse.read("analytics", "alerts")
-    changes = advance(existing, firing, now, deliverable=bool(channels))
-    warehouse.upsert("analytics", "alerts", changes, key=["alert_id"])
-    pending = warehouse.read("analytics", "alerts")
-    pending = pending[(pending["delivery_status"] == "pending") & (pending["status"] == "open")]
-    delivered = deliver(pending, channels, now) if channels else pending.iloc[0:0]
-    if len(delivered):
-        warehouse.upsert("analytics", "alerts", delivered, key=["alert_id"])
-    alerts = warehouse.read("analytics", "alerts")
-    opened = int(((changes["status"] == "open") & (changes["first_fired_at"] == now)).sum())
-    resolved = int((changes["status"] == "resolved").sum())
-    return StepResult(len(alerts), {
-        "firing": len(firing), "opened": opened, "resolved": resolved,
-        "open_total": int((alerts["status"] == "open").sum()),
-        "delivered": int((delivered["delivery_status"] == "sent").sum()) if len(delivered) else 0,
-        "delivery_failed": int((delivered["delivery_status"] == "pending").sum()) if len(delivered) else 0,
-        "by_rule": firing["rule"].value_counts().to_dict(),
-        "channels": [c.name for c in channels],
-    }, alerts[alerts["status"] == "open"][["rule", "severity", "customer_id", "message"]].head(5))
+def _recent_rule_alerts(warehouse: Warehouse, since: str) -> pd.DataFrame:
+    a = warehouse.table("analytics", "alerts")
+    return warehouse.fetch(sa.select(*[a.c[c] for c in ALERT_COLUMNS]).where(
+        a.c.entity_type.in_(ENTITIES), sa.or_(a.c.status != "resolved", a.c.resolved_at >= since)))
 
 
-def record_run_failure(warehouse: Warehouse, channels: Sequence[Channel], *, run_id: str, job_name: str,
-                       message: str) -> dict[str, Any]:
-    """A ``run_failure`` alert for one failed run (once per run), delivered like any other."""
-    now = utcnow().isoformat()
-    alert = {
-        "alert_id": alert_id("run_failure", "run", run_id, run_id), "rule": "run_failure", "severity": "high",
-        "entity_type": "run", "entity_id": run_id, "customer_id": None, "owner": None,
-        "message": f"Dagster run {run_id[:8]} of job {job_name} failed: {message[:500]}",
-        "status": "open", "first_fired_at": now, "last_fired_at": now, "resolved_at": None,
-        "delivery_status": "pending" if channels else "not_configured", "delivery_attempts": 0,
-        "delivered_at": None, "last_delivery_error": None,
-    }
-    existing = warehouse.read("analytics", "alerts")
-    if alert["alert_id"] in set(existing["alert_id"]):
-        return alert
-    warehouse.upsert("analytics", "alerts", [alert], key=["alert_id"])
-    if channels:
-        delivered = deliver(pd.DataFrame([alert]), channels, now)
-        warehouse.upsert("analytics", "alerts", delivered, key=["alert_id"])
-        alert = delivered.iloc[0].to_dict()
-    return alert
+def _write(warehouse: Warehouse, transition: Transition, channels: Sequence[Channel], config: dict[str, Any],
+           now: str) -> None:
+    """The alert rows and their deliveries, in one transaction: an announced alert is never
+    written without its outbox rows."""
+    deliveries, status = plan(transition.alerts, transition.notices, routes_for(channels, config["alerts"]["channels"]),
+                              now)
+    rows = transition.alerts
+    if status and len(rows):
+        announced = rows["alert_id"].map(status)
+        rows = rows.assign(delivery_status=announced.fillna(rows["delivery_status"]))
+    with warehouse.transaction() as conn:
+        bulk_write(warehouse, "analytics", "alerts", rows, key=["alert_id"], conn=conn)
+        warehouse.upsert("analytics", "alert_deliveries", deliveries, key=["delivery_id"], update=[], conn=conn)
+    refresh_delivery_status(warehouse, deliveries["alert_id"].unique())
+
+
+def evaluate_alerts(warehouse: Warehouse, config: dict[str, Any], channels: Sequence[Channel],
+                    now: dt.datetime | None = None) -> StepResult:
+    """Evaluate every rule, write the alerts' new state and outbox rows, then deliver."""
+    moment = now or utcnow()
+    stamp = moment.isoformat()
+    rules = rules_from_config(config["alerts"])
+    firing = evaluate_rules(rules, alert_facts(warehouse, pd.Timestamp(moment)), pd.Timestamp(moment))
+    owners = config["alerts"].get("owners") or {}
+    firing["routed_to"] = [json.dumps(route(o, owners)) for o in firing["owner"]]
+    since = (moment - dt.timedelta(hours=lookback_hours([r.cooldown_hours for r in rules]))).isoformat()
+    transition = advance(_recent_rule_alerts(warehouse, since), firing, stamp)
+    _write(warehouse, transition, channels, config, stamp)
+    report = drain(warehouse, channels, config, moment)
+    a = warehouse.table("analytics", "alerts")
+    open_alerts = warehouse.read("analytics", "alerts", ["rule", "severity", "customer_id", "message"],
+                                 where=a.c.status == "open")
+    return StepResult(warehouse.count("analytics", "alerts"), {
+        "firing": len(firing), "opened": transition.opened, "resolved": transition.resolved,
+        "reminders": sum(1 for _, n in transition.notices if n != "fired"),
+        "open_total": len(open_alerts), "by_rule": firing["rule"].value_counts().to_dict(),
+        "channels": [c.name for c in channels], **report.as_metadata(),
+        "deliveries_waiting": pending_deliveries(warehouse),
+    }, open_alerts.sort_values("severity").head(5))
+
+
+def raise_event_alert(warehouse: Warehouse, channels: Sequence[Channel], config: dict[str, Any], *, rule: str,
+                      severity: str, entity_type: str, entity_id: str, message: str,
+                      details: dict[str, Any] | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """An operational alert (a failed run, a failed asset check): one open alert per
+    (rule, entity) — a repeat refreshes it without a new notice — delivered like any other."""
+    stamp = (now or utcnow()).isoformat()
+    a = warehouse.table("analytics", "alerts")
+    current = warehouse.read("analytics", "alerts", ALERT_COLUMNS, where=sa.and_(
+        a.c.rule == rule, a.c.entity_type == entity_type, a.c.entity_id == entity_id, a.c.status != "resolved"))
+    fresh = {"severity": severity, "message": message[:2000], "last_fired_at": stamp,
+             "details": json.dumps(details or {}, default=str)}
+    if len(current):
+        row = {**current.iloc[0].to_dict(), **fresh}
+        transition = Transition(pd.DataFrame([row], columns=ALERT_COLUMNS))
+    else:
+        row = {"alert_id": alert_id(rule, entity_type, entity_id, "", stamp), "rule": rule, "entity_type": entity_type,
+               "entity_id": entity_id, "window_key": "", "customer_id": None, "owner": None, "routed_to": "{}",
+               "status": "open", "first_fired_at": stamp, "resolved_at": None, "resolved_reason": None,
+               "snoozed_until": None, "snooze_count": 0, "delivery_status": "pending", "delivery_attempts": 0,
+               "delivered_at": None, "last_delivery_error": None, **fresh}
+        transition = Transition(pd.DataFrame([row], columns=ALERT_COLUMNS), [(row["alert_id"], "fired")])
+    _write(warehouse, transition, channels, config, stamp)
+    drain(warehouse, channels, config, now)
+    return row
+
+
+def resolve_event_alerts(warehouse: Warehouse, *, rule: str, entity_type: str, entity_id: str, reason: str,
+                         now: dt.datetime | None = None) -> int:
+    """Resolve the open operational alert of (rule, entity), e.g. when the check passes again."""
+    a = warehouse.table("analytics", "alerts")
+    with warehouse.transaction() as conn:
+        result = conn.execute(sa.update(a).where(a.c.rule == rule, a.c.entity_type == entity_type,
+                                                 a.c.entity_id == entity_id, a.c.status != "resolved")
+                              .values(status="resolved", resolved_at=(now or utcnow()).isoformat(),
+                                      resolved_reason=reason))
+        return int(result.rowcount or 0)
+
+
+def snooze_alert(warehouse: Warehouse, alert: str, hours: float, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Mute an open alert for ``hours``: its deliveries wait, and a reminder goes out if it still
+    holds when the snooze ends."""
+    a = warehouse.table("analytics", "alerts")
+    rows = warehouse.read("analytics", "alerts", ALERT_COLUMNS, where=a.c.alert_id == alert)
+    if rows.empty:
+        raise KeyError(f"no alert {alert!r}: see the open_alerts view for ids")
+    until = ((now or utcnow()) + dt.timedelta(hours=hours)).isoformat()
+    row = snooze(rows.iloc[0].to_dict(), until)
+    warehouse.upsert("analytics", "alerts", [row], key=["alert_id"])
+    return row

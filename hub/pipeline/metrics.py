@@ -1,4 +1,4 @@
-"""Steps for usage, health and KPIs."""
+"""Steps for usage and the portfolio KPIs (health has its own: ``hub.pipeline.health``)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 
-from hub import health, kpis, usage
+from hub import kpis, usage
 from hub.pipeline.steps import StepResult, crosswalk, customer_lookup, with_customer
+from hub.usage_summary import PRODUCT_MILESTONES, usage_summary
 from hub.warehouse import Warehouse
 
 
@@ -21,16 +21,21 @@ def ingest_usage(warehouse: Warehouse, directory: Path) -> StepResult:
 
 
 def build_usage_daily(warehouse: Warehouse) -> StepResult:
-    """``usage_daily`` from the usage events and Airtable's reported usage; events naming an
-    unknown customer are quarantined (and come back by themselves once a source knows them)."""
+    """``usage_daily`` from the usage events and Airtable's reported usage, and the per-customer
+    ``customer_usage`` milestones; events naming an unknown customer are quarantined (and come
+    back by themselves once a source knows them)."""
     events = warehouse.read("raw", "usage_events",
                             ["event_key", "file_name", "line_no", "event_at", "customer_ref", "event", "status",
                              "user_id", "bytes", "cost", "event_count"])
     reports = with_customer(warehouse.read("staging", "usage_reports"), crosswalk(warehouse))
-    daily, unknown = usage.usage_daily(events, reports, customer_lookup(warehouse))
+    lookup = customer_lookup(warehouse)
+    daily, unknown = usage.usage_daily(events, reports, lookup)
+    product = events[events["event"].isin(list(PRODUCT_MILESTONES))]
+    summary = usage_summary(daily, product.assign(customer_id=product["customer_ref"].map(lookup)))
     quarantine = warehouse.table("raw", "quarantine")
     with warehouse.transaction() as conn:
         warehouse.replace("analytics", "usage_daily", daily, conn=conn)
+        warehouse.replace("analytics", "customer_usage", summary, conn=conn)
         conn.execute(quarantine.delete().where(quarantine.c.source == "usage",
                                                quarantine.c.source_object == "usage_event"))
         warehouse.upsert("raw", "quarantine", usage.unknown_customer_quarantine(unknown),
@@ -39,53 +44,25 @@ def build_usage_daily(warehouse: Warehouse) -> StepResult:
         "events": len(events), "events_unknown_customer": len(unknown),
         "customers": int(daily["customer_id"].nunique()) if len(daily) else 0,
         "days": int(daily["date"].nunique()) if len(daily) else 0,
+        "customers_with_api_key": int(summary["api_key_created_at"].notna().sum()),
     }, daily.tail(5))
-
-
-def build_health(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timestamp) -> StepResult:
-    """``customer_health``, today's row of ``customer_health_history``, and the health and
-    lifecycle columns of ``customers``."""
-    walk = crosswalk(warehouse)
-    customers = warehouse.read("analytics", "customers")
-    daily = warehouse.read("analytics", "usage_daily")
-    activities = with_customer(warehouse.read("staging", "activities"), walk)
-    contacts = warehouse.read("analytics", "contacts")
-    surveys = with_customer(warehouse.read("staging", "surveys"), walk)
-    events = warehouse.table("raw", "usage_events")
-    with warehouse.engine.connect() as conn:
-        rows = conn.execute(sa.select(events.c.customer_ref, events.c.event)
-                            .where(events.c.event.in_(health.MILESTONE_EVENTS))).all()
-    lookup = customer_lookup(warehouse)
-    milestones = pd.DataFrame([(lookup.get(ref), event) for ref, event in rows], columns=["customer_id", "event"])
-    milestones = milestones.dropna()
-    history = warehouse.read("analytics", "customer_health_history", ["customer_id", "as_of", "health_score"])
-    frame = health.customer_health(customers, daily, activities, contacts, surveys, milestones,
-                                   history, as_of, config)
-
-    band = frame.set_index("customer_id")["health_band"]
-    deals = warehouse.read("analytics", "deals", ["customer_id", "stage"])
-    apps = warehouse.read("analytics", "applications", ["customer_id", "status"])
-    customers["health_score"] = customers["customer_id"].map(frame.set_index("customer_id")["health_score"])
-    customers["health_band"] = customers["customer_id"].map(band)
-    customers["lifecycle_stage"] = health.lifecycle_stage(customers, deals, apps, band, config)
-    with warehouse.transaction() as conn:
-        warehouse.replace("analytics", "customer_health", frame, conn=conn)
-        warehouse.upsert("analytics", "customer_health_history", frame, key=["customer_id", "as_of"], conn=conn)
-        warehouse.replace("analytics", "customers", customers, conn=conn)
-    bands = frame["health_band"].value_counts().to_dict()
-    return StepResult(len(frame), {
-        "as_of": as_of.strftime("%Y-%m-%d"), "bands": bands,
-        "mean_score": round(float(frame["health_score"].mean()), 1) if len(frame) else 0.0,
-        "mean_coverage": round(float(frame["coverage"].mean()), 3) if len(frame) else 0.0,
-        "customers_without_data": int(len(customers) - len(frame)),
-    }, frame.sort_values("health_score")[["customer_id", "health_score", "health_band", "drivers"]].head(5))
 
 
 def build_kpis(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timestamp) -> StepResult:
     apps = warehouse.read("analytics", "applications", ["applied_on", "status"])
-    frame = kpis.kpi_daily(as_of, apps, warehouse.read("analytics", "usage_daily", ["customer_id", "date", "api_calls"]),
+    activities = warehouse.table("staging", "activities")
+    tickets = warehouse.read("staging", "activities", ["kind", "occurred_at"],
+                             where=activities.c.kind.in_(["ticket", "case"]))
+    frame = kpis.kpi_daily(as_of, apps, warehouse.read("analytics", "usage_daily", ["customer_id", "date", "api_calls"],
+                                                       where=_since(warehouse, as_of, 8)),
                            warehouse.read("analytics", "customers", ["customer_id", "lifecycle_stage"]),
-                           warehouse.read("staging", "surveys"), config)
+                           warehouse.read("staging", "surveys"), config, tickets=tickets)
     warehouse.upsert("analytics", "kpi_daily", frame, key=["date", "kpi"])
     return StepResult(len(frame), {row.kpi: f"{row.value} ({row.status})" for row in frame.itertuples()},
                       frame[["kpi", "value", "target", "status"]])
+
+
+def _since(warehouse: Warehouse, as_of: pd.Timestamp, days: int):  # noqa: ANN202 - a SQLAlchemy condition
+    """Only the days a KPI looks at: usage_daily grows by a row per customer and day."""
+    table = warehouse.table("analytics", "usage_daily")
+    return table.c.date >= (as_of.normalize() - pd.Timedelta(days=days)).strftime("%Y-%m-%d")
