@@ -78,17 +78,9 @@ def _serve(build: Callable[[], Any], conn: Any) -> None:
 def _warehouse(url: str | None, name: str) -> Warehouse:
     if url is None:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='hub-bench-')) / name}.db"
-    elif url.startswith("postgres"):
-        import sqlalchemy as sa
-
-        from hub.warehouse import LAYERS, normalise_url
-
-        engine = sa.create_engine(normalise_url(url))
-        with engine.begin() as conn:
-            for layer in LAYERS:
-                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {layer} CASCADE")
-        engine.dispose()
     warehouse = Warehouse(url)
+    if warehouse.is_postgres:
+        warehouse.drop_layers()
     warehouse.migrate()
     return warehouse
 

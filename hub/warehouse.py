@@ -112,6 +112,17 @@ class Warehouse:
         self._tables.clear()
         return applied_now
 
+    def drop_layers(self) -> None:
+        """Drop the raw, staging and analytics schemas with everything in them (PostgreSQL).
+
+        For tests and benchmarks that need an empty warehouse; never called by the pipeline."""
+        if not self.is_postgres:
+            raise NotImplementedError("drop_layers is for PostgreSQL; use a new SQLite file instead")
+        with self.engine.begin() as conn:
+            for layer in LAYERS:
+                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {layer} CASCADE")
+        self._tables.clear()
+
     def _migrations_table(self) -> str:
         return f"raw.{MIGRATIONS_TABLE}" if self.is_postgres else f"raw_{MIGRATIONS_TABLE}"
 

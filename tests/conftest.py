@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from hub.warehouse import LAYERS, Warehouse, normalise_url
+from hub.warehouse import Warehouse, normalise_url
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/hub_test")
 
@@ -34,13 +34,8 @@ def _postgres_or_skip() -> str:
 
 
 def fresh_postgres() -> Warehouse:
-    url = _postgres_or_skip()
-    engine = sa.create_engine(normalise_url(url))
-    with engine.begin() as conn:
-        for layer in LAYERS:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {layer} CASCADE")
-    engine.dispose()
-    warehouse = Warehouse(url)
+    warehouse = Warehouse(_postgres_or_skip())
+    warehouse.drop_layers()
     warehouse.migrate()
     return warehouse
 
