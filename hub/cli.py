@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from hub.config import settings
+from hub.config import SECRET_VARIABLES, settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -104,7 +104,7 @@ def _run_once(written: list[Path], started: float) -> int:
 def _run_ui(emulators) -> int:  # noqa: ANN001
     print("emulators up; source variables set for the UI's code location:")
     for name, value in emulators.env().items():
-        shown = value if "TOKEN" not in name else "•••"
+        shown = "•••" if name in SECRET_VARIABLES else value
         print(f"  {name}={shown}")
     print("starting the Dagster UI on http://127.0.0.1:3000 (Ctrl-C stops it and the emulators)")
     try:

@@ -55,14 +55,6 @@ class Settings:
     salesforce_instance_url: str | None
     salesforce_ca_bundle: str | None
 
-    @property
-    def reports_dir(self) -> Path:
-        return self.home / "reports"
-
-    @property
-    def warehouse_is_sqlite(self) -> bool:
-        return self.warehouse_url.startswith("sqlite")
-
 
 def settings(environ: dict[str, str] | None = None) -> Settings:
     """Resolve every DESIGN.md variable with its default (``environ`` defaults to os.environ)."""

@@ -15,9 +15,6 @@ import pandas as pd
 
 from hub.timeparse import timestamps
 
-CRITERIA = ("industry_fit", "priority_level", "volume_estimate", "technical_capability",
-            "use_case_detail", "response_time")
-
 
 def _tiered(value: float | None, tiers: list[dict[str, Any]], bound: str, *, at_least: bool) -> int:
     if value is None or pd.isna(value):
@@ -30,7 +27,7 @@ def _tiered(value: float | None, tiers: list[dict[str, Any]], bound: str, *, at_
 
 def score_application(application: dict[str, Any], first_response_days: float | None,
                       rules: dict[str, Any]) -> dict[str, int]:
-    """Points per criterion for one application (keys of ``CRITERIA``)."""
+    """Points per criterion for one application (the six seed criteria)."""
     use_case = application.get("use_case") or ""
     return {
         "industry_fit": int(rules["industry_fit"].get(application.get("industry"), 0)),
