@@ -1,6 +1,6 @@
 """The ``hub`` command: ``hub demo`` runs everything once against local emulators; ``hub emulate``
-serves the emulators alone; ``hub migrate`` applies the warehouse DDL; ``hub alerts`` lists open
-alerts or snoozes one."""
+serves the emulators alone; ``hub instance`` prints or writes a deployment's dagster.yaml;
+``hub migrate`` applies the warehouse DDL; ``hub alerts`` lists open alerts or snoozes one."""
 
 from __future__ import annotations
 
@@ -9,20 +9,21 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from hub.config import SECRET_VARIABLES, settings
+from hub.instance import DEPLOYMENTS, render, write_config
 
 REPO = Path(__file__).resolve().parent.parent
 
 SUMMARY_TABLES = ["customers", "customer_sources", "contacts", "deals", "applications", "usage_daily",
                   "customer_health", "customer_health_history", "kpi_daily", "alerts"]
-DAGSTER_YAML = """# Written by `hub demo`: a single-user instance on SQLite (see README for PostgreSQL).
-telemetry:
-  enabled: false
-run_queue:
-  max_concurrent_runs: 1
-"""
+# How long a second `hub demo` on the same HUB_HOME waits for the first before giving up.
+HOME_LOCK_WAIT_SECONDS = 900
 
 
 def _prepare_home() -> None:
@@ -35,9 +36,34 @@ def _prepare_home() -> None:
         path.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("HUB_HOME", str(s.home))
     os.environ["DAGSTER_HOME"] = str(s.dagster_home)
-    config = s.dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    write_config(s.dagster_home, "single-user")
+
+
+@contextmanager
+def _home_lock() -> Iterator[None]:
+    """Hold HUB_HOME's lock: one `hub demo` at a time sets up and runs on a home.
+
+    Two at once on a fresh home would both create Dagster's SQLite storage (two alembic heads in
+    schedules.db break every later run) and evaluate alerts side by side. The second one waits,
+    saying so once. The lock is an flock, so a killed holder releases it.
+    """
+    home = settings().home
+    home.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(home / ".hub.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(f"another hub command is running on HUB_HOME {home}; waiting for it to finish "
+              f"(up to {HOME_LOCK_WAIT_SECONDS // 60} min)", file=sys.stderr, flush=True)
+        try:
+            lock.acquire(timeout=HOME_LOCK_WAIT_SECONDS)
+        except Timeout:
+            raise SystemExit(f"hub: HUB_HOME {home} stayed busy for {HOME_LOCK_WAIT_SECONDS} s: let the "
+                             "other hub command finish, or set HUB_HOME to another folder") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _start_sources(companies: int, seed: int, *, rate_limits: bool):  # noqa: ANN202
@@ -52,16 +78,20 @@ def _start_sources(companies: int, seed: int, *, rate_limits: bool):  # noqa: AN
 
 
 def demo(args: argparse.Namespace) -> int:
-    _prepare_home()
     started = time.monotonic()
-    print(f"customer-hub demo: {args.companies} synthetic companies (seed {args.seed}), emulated "
-          "Airtable, HubSpot and Salesforce on 127.0.0.1")
-    _data, written, emulators = _start_sources(args.companies, args.seed, rate_limits=True)
+    with _home_lock():
+        _prepare_home()
+        print(f"customer-hub demo: {args.companies} synthetic companies (seed {args.seed}), emulated "
+              "Airtable, HubSpot and Salesforce on 127.0.0.1")
+        _data, written, emulators = _start_sources(args.companies, args.seed, rate_limits=True)
+        try:
+            status = _run_once(written, started)
+        except BaseException:
+            emulators.stop()
+            raise
+    # The UI serves for hours: it must not hold the home's lock (the instance is set up by now).
     try:
-        status = _run_once(written, started)
-        if args.ui:
-            return _run_ui(emulators)
-        return status
+        return _run_ui(emulators) if args.ui else status
     finally:
         emulators.stop()
 
@@ -108,10 +138,28 @@ def _run_ui(emulators) -> int:  # noqa: ANN001
         print(f"  {name}={shown}")
     print("starting the Dagster UI on http://127.0.0.1:3000 (Ctrl-C stops it and the emulators)")
     try:
-        return subprocess.call(["dagster", "dev", "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1",
-                                "-p", "3000"], cwd=REPO, env=os.environ.copy())
+        # Next to the running Python, not on PATH: `.venv/bin/hub` works without an activated venv.
+        return subprocess.call([str(_executable("dagster")), "dev", "-w", str(REPO / "workspace.yaml"),
+                                "-h", "127.0.0.1", "-p", "3000"], cwd=REPO, env=os.environ.copy())
     except KeyboardInterrupt:
         return 0
+
+
+def _executable(name: str) -> Path:
+    """A console script of this environment (the venv's bin/ holds the running Python)."""
+    return Path(sys.executable).parent / name
+
+
+def instance(args: argparse.Namespace) -> int:
+    """Print a deployment's dagster.yaml, or write it into DAGSTER_HOME when none is there."""
+    if not args.write:
+        print(render(args.deployment), end="")
+        return 0
+    dagster_home = settings().dagster_home
+    written = write_config(dagster_home, args.deployment)
+    path = dagster_home / "dagster.yaml"
+    print(f"{'wrote' if written else 'kept the existing'} {path}; export DAGSTER_HOME={dagster_home}")
+    return 0
 
 
 def emulate(args: argparse.Namespace) -> int:
@@ -176,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--no-rate-limits", action="store_true")
     p.set_defaults(func=emulate)
+    p = commands.add_parser("instance", help="print a deployment's Dagster instance config (dagster.yaml), "
+                                             "or --write it into DAGSTER_HOME")
+    p.add_argument("deployment", nargs="?", choices=DEPLOYMENTS, default="single-user")
+    p.add_argument("--write", action="store_true", help="write $DAGSTER_HOME/dagster.yaml unless it exists")
+    p.set_defaults(func=instance)
     p = commands.add_parser("migrate", help="apply the warehouse DDL of sql/ to HUB_WAREHOUSE_URL")
     p.set_defaults(func=migrate)
     p = commands.add_parser("alerts", help="list open alerts, or snooze one (--snooze ALERT_ID --hours N)")

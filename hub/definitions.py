@@ -12,6 +12,7 @@ import dagster as dg
 
 from assets import alerts, health, staging, unified, usage
 from assets.airtable import airtable_assets
+from assets.execution import executor_from_environment
 from assets.hubspot import hubspot_assets
 from assets.jobs import JOBS
 from assets.salesforce import salesforce_assets
@@ -69,6 +70,8 @@ def build_definitions() -> dg.Definitions:
         sensors=[usage_log_sensor, health_recalculation_sensor, threshold_alert_sensor, alert_delivery_sensor,
                  asset_check_alert_sensor, run_failure_alert_sensor, run_success_clears_alert_sensor],
         resources=build_resources(),
+        # None keeps Dagster's default; HUB_EXECUTOR=celery sends steps to Celery workers.
+        executor=executor_from_environment(),
     )
 
 
