@@ -11,6 +11,7 @@ from hub.sourcedata import SourceData
 from hub.synth import airtable
 from hub.synth.crm import plan_tickets
 from hub.synth.hubspot import build_hubspot
+from hub.synth.mess import Mess, add_mess
 from hub.synth.salesforce import build_salesforce
 from hub.synth.usage import build_usage
 from hub.synth.wire import rng_for
@@ -40,13 +41,24 @@ def _usage_ids(
 
 
 def generate(
-    n_companies: int = 200, seed: int = 7, *, as_of: dt.date | None = None, usage_days: int = 30
+    n_companies: int = 200,
+    seed: int = 7,
+    *,
+    as_of: dt.date | None = None,
+    usage_days: int = 30,
+    tidy: bool = False,
+    mess: Mess | None = None,
 ) -> SourceData:
     """Airtable, HubSpot, Salesforce and usage events for ``n_companies`` true companies.
 
     Deterministic given the arguments; every record time falls before ``as_of`` 00:00 UTC
-    (default: today, UTC), so the latest day with data is the day before.
+    (default: today, UTC), so the latest day with data is the day before. Real sources' mess
+    (``hub.synth.mess``: emptied fields, odd names, duplicates, orphans, numbers as text, other
+    date forms) is added at the shares of ``mess`` (default ``Mess()``); ``tidy=True`` leaves it
+    out and gives exactly the generator's mess-free output, for benchmarks.
     """
+    if tidy and mess is not None:
+        raise ValueError("pass either tidy=True or a Mess, not both")
     if n_companies < 1:
         raise ValueError("n_companies must be at least 1")
     if usage_days < 0:
@@ -82,7 +94,7 @@ def generate(
         for record, c in zip(records, companies.tolist(), strict=True)
     ]
     truth += hs_truth + sf_truth
-    return SourceData(
+    data = SourceData(
         airtable={table: records for table, (records, _) in tables.items()},
         hubspot=hubspot,
         hubspot_associations=associations,
@@ -93,3 +105,4 @@ def generate(
             truth, columns=["source", "source_object", "source_id", "company_key"]
         ),
     )
+    return data if tidy else add_mess(data, mess or Mess(), seed)

@@ -1,4 +1,5 @@
-"""Usage events written as the daily files that land in HUB_USAGE_LOG_DIR, optionally with broken lines."""
+"""Usage events written as the daily files that land in HUB_USAGE_LOG_DIR: messy but valid lines
+and files unless ``tidy``, and optionally broken lines."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from hub.sourcedata import SourceData
+from hub.synth import mess_usage
+from hub.synth.mess import Mess
 from hub.synth.usage import USAGE_COLUMNS
 from hub.synth.wire import rng_for
 
@@ -69,13 +72,26 @@ def _broken_line(kind: str, fmt: str, template: dict, rng: np.random.Generator) 
 
 
 def write_usage_logs(
-    data: SourceData, directory: Path, *, fmt: str = "jsonl.gz", bad_lines: int = 0, seed: int = 7
+    data: SourceData,
+    directory: Path,
+    *,
+    fmt: str = "jsonl.gz",
+    bad_lines: int = 0,
+    seed: int = 7,
+    tidy: bool = False,
+    mess: Mess | None = None,
 ) -> list[Path]:
     """Write one file per UTC day (``usage-2026-11-20.jsonl.gz``) and return their paths in date order.
 
-    ``bad_lines`` extra lines — unparseable, with a bad timestamp, or naming an unknown customer,
-    in turn — are spread over the files at random positions.
+    Unless ``tidy``, lines and files are messy but valid at the shares of ``mess`` (default
+    ``Mess()``): timestamps without a zone or in other RFC 3339 forms, numbers as strings and
+    unknown fields in JSON lines, an extra column or a byte-order mark in CSV files, CRLF line
+    ends. ``bad_lines`` extra lines — unparseable, with a bad timestamp, or naming an unknown
+    customer, in turn — are spread over the files at random positions.
     """
+    if tidy and mess is not None:
+        raise ValueError("pass either tidy=True or a Mess, not both")
+    messy = None if tidy else (mess or Mess())
     if fmt not in FORMATS:
         raise ValueError(f"usage log format {fmt!r} is not one of {', '.join(FORMATS)}")
     events = data.usage_events
@@ -92,10 +108,20 @@ def write_usage_logs(
     rows_of_day = np.split(np.argsort(which, kind="stable"), np.cumsum(np.bincount(which))[:-1])
     rng = rng_for(seed, "bad usage lines")
     bad_file = rng.integers(0, len(days), bad_lines)
+    mess_rng = rng_for(seed, "messy usage lines")
     paths = []
     for d, (day, rows) in enumerate(zip(days.tolist(), rows_of_day, strict=True)):
         rows = rows.tolist()
-        lines = _csv_lines(columns, rows) if fmt == "csv" else _json_lines(columns, rows)
+        header = ",".join(USAGE_COLUMNS)
+        if messy is None:
+            lines = _csv_lines(columns, rows) if fmt == "csv" else _json_lines(columns, rows)
+        else:
+            crlf, bom, extra = (mess_rng.random(3) < (messy.usage_crlf, messy.usage_bom,
+                                                      messy.usage_extra_column)).tolist()
+            if fmt == "csv":
+                header, lines = mess_usage.csv_lines(columns, rows, messy, mess_rng, extra_column=extra)
+            else:
+                lines = mess_usage.json_lines(columns, rows, messy, mess_rng)
         for b in np.flatnonzero(bad_file == d).tolist():
             template = {
                 name: columns[name][rows[int(rng.integers(0, len(rows)))]] for name in USAGE_COLUMNS
@@ -104,7 +130,9 @@ def write_usage_logs(
             lines.insert(int(rng.integers(0, len(lines) + 1)), line)
         body = "\n".join(lines) + "\n"
         if fmt == "csv":
-            body = ",".join(USAGE_COLUMNS) + "\n" + body
+            body = header + "\n" + body
+        if messy is not None:
+            body = mess_usage.file_text(body, fmt, crlf=crlf, bom=bom)
         path = directory / f"usage-{day}.{fmt}"
         if fmt == "jsonl.gz":
             with (
@@ -113,6 +141,6 @@ def write_usage_logs(
             ):
                 gz.write(body.encode())  # mtime=0: the same data gives byte-identical files
         else:
-            path.write_text(body, encoding="utf-8")
+            path.write_bytes(body.encode("utf-8"))
         paths.append(path)
     return paths

@@ -62,7 +62,8 @@ def airtable_ids(rng: np.random.Generator, n: int) -> list[str]:
     return list(ids)[:n]
 
 
-def _base62(value: int, width: int) -> str:
+def base62(value: int, width: int) -> str:
+    """``value`` as ``width`` base-62 digits (0-9, A-Z, a-z), as Salesforce ids spell numbers."""
     digits = []
     for _ in range(width):
         value, rest = divmod(value, 62)
@@ -83,7 +84,7 @@ def salesforce_ids(prefix: str, rng: np.random.Generator, n: int) -> list[str]:
     """``n`` ascending 18-character ids with the object's key prefix ("001" Account, …)."""
     start = int(rng.integers(62**5, 62**6))
     steps = np.cumsum(rng.integers(1, 40, n)) + start
-    return [salesforce_id(f"{prefix}Hs0{_base62(v, 9)}") for v in steps.tolist()]
+    return [salesforce_id(f"{prefix}Hs0{base62(v, 9)}") for v in steps.tolist()]
 
 
 def numeric_ids(rng: np.random.Generator, n: int, start: int) -> list[str]:
