@@ -54,12 +54,14 @@ class AssociationIndex:
         return list(self._links.get((from_type, to_type), {}).get(from_id, []))
 
     def linked(self, from_type: str, from_id: str, to_type: str,
-               live: Callable[[str, str], bool]) -> list[str]:
+               live: Callable[[str, str], bool],
+               target: Callable[[str, str], bool] | None = None) -> list[str]:
         """Targets in id order, leaving out archived objects on either side (HubSpot hides
-        associations of archived objects)."""
+        associations of archived objects); ``target`` (default ``live``) judges the far side."""
         if not live(from_type, from_id):
             return []
-        return sorted((i for i in self.targets(from_type, from_id, to_type) if live(to_type, i)), key=id_key)
+        shown = target or live
+        return sorted((i for i in self.targets(from_type, from_id, to_type) if shown(to_type, i)), key=id_key)
 
     def v4_batch(self, from_type: str, to_type: str, linked: dict[str, list[str]],
                  now: str) -> tuple[int, dict]:
@@ -102,14 +104,15 @@ class AssociationIndex:
 
 
 def v4_list(index: AssociationIndex, from_type: str, from_id: str, to_type: str, request: Any,
-            live: Callable[[str, str], bool]) -> tuple[int, dict]:
+            live: Callable[[str, str], bool],
+            target: Callable[[str, str], bool] | None = None) -> tuple[int, dict]:
     """Status and body of `GET /crm/v4/objects/{from}/{id}/associations/{to}` (paged by offset)."""
     try:
         limit = min(500, int(request.param("limit") or 500))
         after = int(request.param("after") or 0)
     except ValueError:
         return 400, {"status": "error", "message": "limit and after must be numbers", "category": "VALIDATION_ERROR"}
-    ids = index.linked(from_type, from_id, to_type, live)
+    ids = index.linked(from_type, from_id, to_type, live, target)
     payload: dict[str, Any] = {"results": [index.v4_entry(from_type, from_id, to_type, i)
                                            for i in ids[after: after + limit]]}
     if after + limit < len(ids):

@@ -32,6 +32,7 @@ class MutationsMixin:
     _known: dict[str, Any]
     _assoc: AssociationIndex
     _frozen: datetime | None
+    _purged: set[tuple[str, str]]
 
     # -- mutation API ------------------------------------------------------------------------
     def upsert(self, object_type: str, record: dict) -> dict:
@@ -72,10 +73,12 @@ class MutationsMixin:
                                                                        {}).items() if not o.get("archived")}
 
     def purge(self, object_type: str, object_id: str) -> None:
-        """GDPR deletion: the object vanishes entirely, archived listings included."""
+        """GDPR deletion: the object vanishes entirely, archived listings and associations included."""
+        object_type = _ALIASES.get(object_type, object_type)
         with self._lock:
-            del self._objects[_ALIASES.get(object_type, object_type)][str(object_id)]
-            self._order.pop(_ALIASES.get(object_type, object_type), None)
+            del self._objects[object_type][str(object_id)]
+            self._purged.add((object_type, str(object_id)))
+            self._order.pop(object_type, None)
 
     def _next_id(self, store: dict[str, dict]) -> str:
         return str(max((int(i) for i in store if i.isdigit()), default=0) + 1)

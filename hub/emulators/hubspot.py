@@ -105,6 +105,7 @@ class HubSpotEmulator(MutationsMixin, EmulatorServer):
         self._daily_used = 0
         self.daily_limit = daily_limit  # past it every non-search request answers 429 DAILY
         self._frozen: datetime | None = None  # see freeze_clock
+        self._purged: set[tuple[str, str]] = set()  # GDPR-deleted: their associations vanish too
 
     # -- HTTP --------------------------------------------------------------------------------
     def fault_response(self, status: int) -> Response:
@@ -215,7 +216,7 @@ class HubSpotEmulator(MutationsMixin, EmulatorServer):
         linked = {}
         for to_type in associations or []:
             to_type = _ALIASES.get(to_type, to_type)
-            ids = self._assoc.linked(object_type, obj["id"], to_type, self._live)
+            ids = self._assoc.linked(object_type, obj["id"], to_type, self._live, self._linkable)
             if ids:
                 linked[to_type] = self._assoc.v3_inline(object_type, obj["id"], to_type, ids)
         if linked:
@@ -225,6 +226,15 @@ class HubSpotEmulator(MutationsMixin, EmulatorServer):
     def _live(self, object_type: str, object_id: str) -> bool:
         obj = self._objects.get(object_type, {}).get(object_id)
         return obj is not None and not obj.get("archived")
+
+    def _linkable(self, object_type: str, object_id: str) -> bool:
+        """Whether an association to this object is served: a live one, or one the emulator was
+        never given (the data's parent was deleted after its child was read: a dangling id, as
+        the hub meets it when objects are synced one after another). Archived and purged
+        objects hide their associations, as HubSpot does."""
+        if object_id in self._objects.get(object_type, {}):
+            return self._live(object_type, object_id)
+        return (object_type, object_id) not in self._purged
 
     def _list(self, object_type: str, request: Request) -> Response:
         try:
@@ -335,7 +345,8 @@ class HubSpotEmulator(MutationsMixin, EmulatorServer):
         if None in types:
             return _error(404, f"Unable to infer object type from: {from_name}/{to_name}", "OBJECT_NOT_FOUND")
         with self._lock:
-            status, payload = v4_list(self._assoc, types[0], from_id, types[1], request, self._live)
+            status, payload = v4_list(self._assoc, types[0], from_id, types[1], request, self._live,
+                                      self._linkable)
         return json_response(status, payload)
 
     def _v4_batch(self, from_name: str, to_name: str, request: Request) -> Response:
@@ -347,7 +358,7 @@ class HubSpotEmulator(MutationsMixin, EmulatorServer):
         except (ValueError, KeyError, TypeError, AttributeError):
             return _error(400, "Invalid input JSON: inputs must be [{\"id\": …}]", "VALIDATION_ERROR")
         with self._lock:
-            linked = {i: self._assoc.linked(from_type, i, to_type, self._live) for i in ids}
+            linked = {i: self._assoc.linked(from_type, i, to_type, self._live, self._linkable) for i in ids}
         status, payload = self._assoc.v4_batch(from_type, to_type, linked, _iso(datetime.now(UTC)))
         return json_response(status, payload)
 
