@@ -3,6 +3,7 @@ hubspot-api-client, simple-salesforce) exactly as the connectors use them."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -574,3 +575,86 @@ def test_hubspot_refuses_a_url_too_long_and_freezes_its_clock(hubspot_em):
     b = hubspot_em.upsert("companies", {"id": "1002", "properties": {"name": "B"}})
     assert a["properties"]["hs_lastmodifieddate"] == b["properties"]["hs_lastmodifieddate"] == str(
         int(moment.timestamp() * 1000))
+
+
+# -- the synthetic world's mess, served as the APIs send it ---------------------------------------
+@pytest.fixture(scope="module")
+def messy_world():
+    """A small messy world (every share x5, NULs in 10% of names) and its tidy twin."""
+    from hub.synth import Mess, generate
+
+    as_of = datetime(2026, 11, 21).date()
+    mess = dataclasses.replace(Mess().scaled(5), nul=0.1, date_forms=0.5)
+    return generate(120, seed=2, as_of=as_of, tidy=True), generate(120, seed=2, as_of=as_of, mess=mess)
+
+
+def test_messy_airtable_records_come_back_without_their_empty_fields(messy_world):
+    tidy, messy = messy_world
+    with AirtableEmulator(messy.airtable, requests_per_second=None) as em:
+        api = Api(AT_TOKEN, endpoint_url=em.url)
+        served = {r["id"]: r for r in api.table(BASE, "Beta Applications").all()}
+        assert served == {r["id"]: r for r in messy.airtable["Beta Applications"]}
+        schema = {t.name: {f.name: f.type for f in t.fields} for t in api.base(BASE).schema().tables}
+    before = {r["id"]: r["fields"] for r in tidy.airtable["Beta Applications"]}
+    emptied = [(i, name) for i, r in served.items() if i in before for name in before[i] if name not in r["fields"]]
+    assert emptied  # an emptied cell is absent, not null or ""
+    assert all(v is not None and v != "" and v != [] for r in served.values() for v in r["fields"].values())
+    assert any(set(r["fields"]) == {"Application ID"} for r in served.values())  # only the primary field
+    names = [r["fields"].get("Company", "") for r in served.values()]
+    assert any("\u0000" in n for n in names) and any(re.search("[\u0590-\u06ff]", n) for n in names)
+    fields = schema["Beta Applications"]
+    assert fields["Estimated Revenue"] == "singleLineText" and fields["Next Follow-up"] == "dateTime"
+
+
+def test_messy_hubspot_objects_come_back_with_null_and_empty_properties(messy_world):
+    _, messy = messy_world
+    with HubSpotEmulator(messy.hubspot, messy.hubspot_associations, messy.hubspot_pipelines,
+                         requests_per_10s=None, search_per_second=None) as em:
+        client = hubspot.HubSpot(access_token=HS_TOKEN, host=em.url)
+        names = ["name", "domain", "website", "city", "annualrevenue", "hs_lastmodifieddate"]
+        served = {c.id: c.properties for c in client.crm.companies.get_all(properties=names)}
+        stored = {c["id"]: c["properties"] for c in messy.hubspot["companies"]}
+        assert served.keys() == stored.keys()
+        assert all(served[i][n] == stored[i].get(n) for i in served for n in names)
+        values = [v for p in served.values() for v in p.values()]
+        assert None in values and "" in values
+        assert any(v and v.isdigit() for v in (p["hs_lastmodifieddate"] for p in served.values()))
+        assert any(v and "T" in v for v in (p["hs_lastmodifieddate"] for p in served.values()))
+        # A deal whose company was deleted still names it (a dangling id)...
+        deals = client.crm.deals.get_all(associations=["companies"])
+        linked = {d.id: [a.id for a in d.associations["companies"].results] for d in deals if d.associations}
+        dangling = {d: c for d, ids in linked.items() for c in ids if c not in stored}
+        assert dangling
+        deal, company = next(iter(dangling.items()))
+        v4 = client.crm.associations.v4.basic_api.get_page("deals", deal, "companies")
+        assert company in [str(r.to_object_id) for r in v4.results]
+        # ...while a company deleted through the API takes its associations with it.
+        some_deal, some_company = next((d, ids[0]) for d, ids in linked.items() if ids[0] in stored)
+        em.purge("companies", some_company)
+        v4 = client.crm.associations.v4.basic_api.get_page("deals", some_deal, "companies")
+        assert some_company not in [str(r.to_object_id) for r in v4.results]
+
+
+def test_messy_salesforce_records_come_back_with_nulls(messy_world):
+    _, messy = messy_world
+    with SalesforceEmulator(messy.salesforce, daily_api_limit=None) as em:
+        sf = sf_client(em)
+        rows = sf.query_all("SELECT Id, AccountId, FirstName, LastName, Email, Phone FROM Contact")["records"]
+        stored = {r["Id"]: r for r in messy.salesforce["Contact"]}
+        assert len(rows) == len(stored)
+        for row in rows:
+            assert set(row) == {"attributes", "Id", "AccountId", "FirstName", "LastName", "Email", "Phone"}
+            assert all(row[f] == stored[row["Id"]][f] for f in ("AccountId", "FirstName", "LastName", "Email"))
+        assert any(r["Email"] is None for r in rows) and all(r["LastName"] for r in rows)
+        accounts = {a["Id"] for a in messy.salesforce["Account"]}
+        assert any(r["AccountId"] and r["AccountId"] not in accounts for r in rows)  # parent deleted
+        names = "".join(r["Name"] for r in sf.query_all("SELECT Name FROM Account")["records"])
+        assert "\u0000" in names
+        # Bulk API 2.0 results carry the NUL too; simple-salesforce's bulk2 strips NULs itself.
+        headers = {"Authorization": f"Bearer {SF_TOKEN}"}
+        session = sf_session(em)
+        job = session.post(f"{em.url}/services/data/v59.0/jobs/query", headers=headers,
+                           json={"operation": "query", "query": "SELECT Id, Name FROM Account"}).json()
+        csv_text = session.get(f"{em.url}/services/data/v59.0/jobs/query/{job['id']}/results", headers=headers).text
+        assert "\u0000" in csv_text
+        assert "\u0000" not in "".join(sf.bulk2.Account.query("SELECT Id, Name FROM Account", wait=0))
