@@ -87,7 +87,8 @@ def add_mess(data: SourceData, mess: Mess, seed: int) -> SourceData:
     mess_fields.airtable(data.airtable, mess, seed)
     mess_fields.hubspot(data.hubspot, mess, seed)
     mess_fields.salesforce(data.salesforce, mess, seed)
-    used = set(data.usage_events["customer_id"]) if "customer_id" in data.usage_events else set()
+    events = data.usage_events
+    used = set(events["customer_id"].unique().tolist()) if "customer_id" in events else set()
     gone = mess_links.delete_parents(data, mess, seed, keep_ids=used)
     extra = mess_links.duplicate_records(data, mess, seed)
     truth = data.truth
