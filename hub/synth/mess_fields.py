@@ -69,56 +69,37 @@ def _present(cells: list[dict], name: str) -> list[int]:
     return [i for i, c in enumerate(cells) if c.get(name) not in (None, "")]
 
 
-def _chosen(rng: np.random.Generator, rows: list[int], share: float) -> list[int]:
-    """The ``rows`` a share picks; one draw per row whatever the share, so shares scale alone."""
-    draws = rng.random(len(rows))
-    return [rows[i] for i in np.flatnonzero(draws < share).tolist()]
-
-
 def _mess_cells(cells: list[dict], spec: Spec, mess: Mess, seed: int, where: str,
                 empty: Callable[[dict, str, float], None]) -> None:
-    """Everything but the emptying-by-API-rule: odd names, long text, numbers, dates, blanks."""
+    """Odd names, long text, numbers as text, other date forms, retyped fields, then emptied
+    values (``empty`` shapes them as the source's API does), each from its own stream."""
     def stream(step: str) -> np.random.Generator:
         return rng_for(seed, f"mess {where} {step}")
 
+    odd = mess.nul + mess.emoji + mess.rtl
     for names, person in ((spec.companies, False), (spec.people, True)):
         for name in names:
-            rng = stream(f"name {name}")
             rows = _present(cells, name)
-            draws = rng.random((len(rows), 3))
-            odd = mess.nul + mess.emoji + mess.rtl
+            draws = stream(f"name {name}").random((len(rows), 3))
             for r in np.flatnonzero(draws[:, 0] < odd).tolist():
-                u, v = draws[r, 1], draws[r, 2]
-                share = draws[r, 0]
+                share, u, v = draws[r].tolist()
                 kind = "nul" if share < mess.nul else "emoji" if share < mess.nul + mess.emoji else "rtl"
-                c = cells[rows[r]]
-                c[name] = mv.odd_name(c[name], kind, float(u), float(v), person=person)
-    for name in spec.long:
-        rng = stream(f"long {name}")
-        rows = _present(cells, name)
-        draws = rng.random((len(rows), 2))
-        for r in np.flatnonzero(draws[:, 0] < mess.long_text).tolist():
-            cells[rows[r]][name] = mv.long_text(float(draws[r, 1]), int(draws[r, 1] * 2**31))
-    for name in spec.numbers:
-        rng = stream(f"number {name}")
-        rows = _present(cells, name)
-        draws = rng.random((len(rows), 2))
-        for r in np.flatnonzero(draws[:, 0] < mess.number_text).tolist():
-            c = cells[rows[r]]
-            c[name] = mv.number_as_text(float(c[name]), float(draws[r, 1]))
-    for name in spec.datetimes:
-        rng = stream(f"date {name}")
-        rows = _present(cells, name)
-        draws = rng.random((len(rows), 2))
-        for r in np.flatnonzero(draws[:, 0] < mess.date_forms).tolist():
-            c = cells[rows[r]]
-            c[name] = mv.hubspot_datetime(c[name], float(draws[r, 1]))
+                cells[rows[r]][name] = mv.odd_name(cells[rows[r]][name], kind, u, v, person=person)
+    changes: tuple[tuple[str, tuple[str, ...], float, Callable[[object, float], object]], ...] = (
+        ("long", spec.long, mess.long_text, lambda _value, u: mv.long_text(u, int(u * 2**31))),
+        ("number", spec.numbers, mess.number_text, lambda value, u: mv.number_as_text(float(value), u)),
+        ("date", spec.datetimes, mess.date_forms, lambda value, u: mv.hubspot_datetime(str(value), u)),
+    )
+    for step, names, share, change in changes:
+        for name in names:
+            rows = _present(cells, name)
+            draws = stream(f"{step} {name}").random((len(rows), 2))
+            for r in np.flatnonzero(draws[:, 0] < share).tolist():
+                cells[rows[r]][name] = change(cells[rows[r]][name], float(draws[r, 1]))
     if mess.airtable_retyped:
         _retype(cells, spec, stream, mess)
-    names = sorted({k for c in cells for k in c} - spec.keep)
-    for name in names:
-        rng = stream(f"blank {name}")
-        draws = rng.random((len(cells), 2))
+    for name in sorted({k for c in cells for k in c} - spec.keep):
+        draws = stream(f"blank {name}").random((len(cells), 2))
         for i in np.flatnonzero(draws[:, 0] < mess.blank).tolist():
             if cells[i].get(name) not in (None, ""):
                 empty(cells[i], name, float(draws[i, 1]))
