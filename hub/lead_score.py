@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from hub.timeparse import timestamps
+from hub.values import text
 
 
 def _tiered(value: float | None, tiers: list[dict[str, Any]], bound: str, *, at_least: bool) -> int:
@@ -28,13 +29,16 @@ def _tiered(value: float | None, tiers: list[dict[str, Any]], bound: str, *, at_
 def score_application(application: dict[str, Any], first_response_days: float | None,
                       rules: dict[str, Any]) -> dict[str, int]:
     """Points per criterion for one application (the six seed criteria)."""
-    use_case = application.get("use_case") or ""
+    # Airtable omits empty fields: a missing answer (None, NaN) scores 0 for its criterion.
+    answer = {name: text(application.get(name)) for name in
+              ("industry", "priority_level", "volume_estimate", "technical_capability", "use_case")}
     return {
-        "industry_fit": int(rules["industry_fit"].get(application.get("industry"), 0)),
-        "priority_level": int(rules["priority_level"].get(application.get("priority_level"), 0)),
-        "volume_estimate": int(rules["volume_estimate"].get(application.get("volume_estimate"), 0)),
-        "technical_capability": int(rules["technical_capability"].get(application.get("technical_capability"), 0)),
-        "use_case_detail": _tiered(len(use_case.strip()), rules["use_case_detail"], "min_chars", at_least=True),
+        "industry_fit": int(rules["industry_fit"].get(answer["industry"], 0)),
+        "priority_level": int(rules["priority_level"].get(answer["priority_level"], 0)),
+        "volume_estimate": int(rules["volume_estimate"].get(answer["volume_estimate"], 0)),
+        "technical_capability": int(rules["technical_capability"].get(answer["technical_capability"], 0)),
+        "use_case_detail": _tiered(len(answer["use_case"] or ""), rules["use_case_detail"], "min_chars",
+                                   at_least=True),
         "response_time": _tiered(first_response_days, rules["response_time"], "max_days", at_least=False),
     }
 
@@ -48,7 +52,7 @@ def lead_scores(applications: pd.DataFrame, interactions: pd.DataFrame, rules: d
     first = pd.Series(dtype="datetime64[ns, UTC]")
     if not interactions.empty:
         first = interactions.dropna(subset=["company_record_id"]).groupby("company_record_id")["occurred_at"].min()
-    first_at = applications["record_id"].map(first)
+    first_at = applications["record_id"].map(first.to_dict())  # a dict: an empty Series keeps its dtype
     response_days = (timestamps(first_at) - applied).dt.total_seconds() / 86400.0
     response_days = response_days.where(response_days >= 0)
     details = [score_application(app, None if pd.isna(days) else days, rules)

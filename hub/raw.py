@@ -19,6 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.raw_objects import RAW_OBJECTS, RawObject, Record, hubspot_company_id
+from hub.values import escape_record, read_escaped_record, timestamp_text
+from hub.values import text as text_value
 from hub.warehouse import Warehouse, utcnow
 
 __all__ = ["RAW_OBJECTS", "RawObject", "RawSync", "Record", "SourceError", "SourceStopped", "SyncStats",
@@ -37,8 +39,12 @@ class SourceStopped(SourceError):
 
 
 def payload_text(record: Record) -> str:
-    """The payload as stored: JSON with sorted keys, so equal records are equal text."""
-    return json.dumps(record, sort_keys=True, default=str)
+    """The payload as stored: JSON with sorted keys, so equal records are equal text. NUL bytes and
+    lone surrogates are spelled out (``\\u0000``): PostgreSQL's JSONB refuses them as characters."""
+    text = json.dumps(record, sort_keys=True, default=str)
+    if "\\u0000" in text or "\\ud" in text:  # rare: redo with the unstorable characters spelled out
+        text = json.dumps(escape_record(record), sort_keys=True, default=str)
+    return text
 
 
 def payload_hash(record: Record) -> str:
@@ -168,7 +174,8 @@ class RawSync:
         else:
             self.stats.updated += 1
         return {"source_id": source_id, **typed, "payload": text,
-                "source_created_at": self.obj.created(record), "source_updated_at": self.obj.updated(record),
+                "source_created_at": timestamp_text(self.obj.created(record)),
+                "source_updated_at": timestamp_text(self.obj.updated(record)),
                 "_hash": digest, "_synced_at": now, "_deleted": False, "_deleted_at": None}
 
     def mark_deleted(self, ids: Iterable[str], *, cursor: str | None = None) -> int:
@@ -267,12 +274,12 @@ class RawSync:
     def _quarantine_row(self, record: Record, reason: str, now: str) -> dict[str, Any]:
         self.stats.quarantined += 1
         self.stats.quarantine_reasons[reason] = self.stats.quarantine_reasons.get(reason, 0) + 1
-        text = json.dumps(record, default=str, sort_keys=True)
+        text = payload_text(record)
         return {
             "quarantine_id": hashlib.sha256(f"{self.obj.key}|{reason}|{text}".encode()).hexdigest()[:32],
             "source": self.obj.source,
             "source_object": self.obj.source_object,
-            "record_key": str(record.get("id") or record.get("Id") or "?"),
+            "record_key": text_value(record.get("id") or record.get("Id")) or "?",
             "reason": reason,
             "payload": text,
             "quarantined_at": now,
@@ -295,8 +302,16 @@ def load_payloads(warehouse: Warehouse, keys: Iterable[str] | None = None) -> di
             values = conn.execute(
                 sa.select(table.c.payload).where(table.c._deleted.is_(False)).order_by(table.c.source_id)
             ).scalars().all()
-        out[key] = [json.loads(v) if isinstance(v, str) else v for v in values]
+        out[key] = [_payload(v) for v in values]
     return out
+
+
+def _payload(stored: Any) -> Record:
+    """A stored payload as staging reads it: spelled-out NULs and surrogates (payload_text) read as
+    what the typed columns hold."""
+    if isinstance(stored, str):
+        return read_escaped_record(json.loads(stored)) if "\\\\u" in stored else json.loads(stored)
+    return read_escaped_record(stored)
 
 
 def content_digest(warehouse: Warehouse, key: str) -> str:

@@ -7,6 +7,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hub.values import number, text
+
+# Typed raw columns that hold numbers (DOUBLE PRECISION); every other typed column is text.
+NUMBER_FIELDS = frozenset({"amount"})
+
 Record = dict[str, Any]
 
 
@@ -33,10 +38,9 @@ class RawObject:
 
 def _airtable_field(table: str, name: str) -> Callable[[Record, dict[str, Any]], Any]:
     def get(record: Record, config: dict[str, Any]) -> Any:
-        value = record.get("fields", {}).get(config["airtable"]["fields"][table][name])
-        if isinstance(value, list):  # linked records: keep the first id in the typed column
-            return value[0] if value else None
-        return value
+        fields = record.get("fields")
+        value = fields.get(config["airtable"]["fields"][table][name]) if isinstance(fields, dict) else None
+        return text(value)  # linked records: the first id; structures and blanks: NULL
     return get
 
 
@@ -49,8 +53,9 @@ def _props(*names: str, rename: dict[str, str] | None = None, company_assoc: boo
     rename = rename or {}
 
     def typed(record: Record, _config: dict[str, Any]) -> dict[str, Any]:
-        props = record.get("properties") or {}
-        row = {rename.get(n, n): props.get(n) for n in names}
+        props = record.get("properties")
+        props = props if isinstance(props, dict) else {}
+        row = {rename.get(n, n): (number if n in NUMBER_FIELDS else text)(props.get(n)) for n in names}
         if company_assoc:
             row["company_id"] = hubspot_company_id(record)
         return row
@@ -58,13 +63,17 @@ def _props(*names: str, rename: dict[str, str] | None = None, company_assoc: boo
 
 
 def _fields(**columns: str):  # noqa: ANN202
-    return lambda record, _config: {column: record.get(name) for column, name in columns.items()}
+    return lambda record, _config: {column: (number if column in NUMBER_FIELDS else text)(record.get(name))
+                                    for column, name in columns.items()}
 
 
 def hubspot_company_id(record: Record) -> str | None:
     """The first associated company of a HubSpot contact, deal or ticket."""
-    results = ((record.get("associations") or {}).get("companies") or {}).get("results") or []
-    return str(results[0]["id"]) if results else None
+    associations = record.get("associations")
+    companies = associations.get("companies") if isinstance(associations, dict) else None
+    results = companies.get("results") if isinstance(companies, dict) else None
+    first = results[0] if isinstance(results, list) and results else None
+    return text(first.get("id")) if isinstance(first, dict) else None
 
 
 def _airtable_fields(r: Record) -> Iterable[str]:
@@ -118,8 +127,8 @@ RAW_OBJECTS: dict[str, RawObject] = {
                   _props("subject", "hs_pipeline_stage", rename={"hs_pipeline_stage": "stage"}, company_assoc=True),
                   created=_hs_created, updated=_hs_updated, field_names=_hs_fields),
         RawObject("hubspot", "deal_stages", "hubspot_deal_stages",
-                  lambda r, _c: {"pipeline_id": r.get("pipelineId"), "label": r.get("label"),
-                                 "display_order": r.get("displayOrder"),
+                  lambda r, _c: {"pipeline_id": text(r.get("pipelineId")), "label": text(r.get("label")),
+                                 "display_order": _int(r.get("displayOrder")),
                                  "probability": _float((r.get("metadata") or {}).get("probability")),
                                  "is_closed": str((r.get("metadata") or {}).get("isClosed")).lower() == "true"},
                   created=_hs_created, updated=_hs_updated, field_names=_hs_fields),
@@ -141,7 +150,9 @@ RAW_OBJECTS: dict[str, RawObject] = {
 
 
 def _float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+    return number(value)
+
+
+def _int(value: Any) -> int | None:
+    value = number(value)
+    return int(value) if value is not None and abs(value) < 2**31 else None

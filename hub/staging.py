@@ -15,6 +15,7 @@ import pandas as pd
 from hub.names import company_email_domains_of, registrable_domains_of
 from hub.raw import hubspot_company_id
 from hub.timeparse import timestamps
+from hub.values import day_text, first_id, flag, lower, number, text
 
 Payloads = dict[str, list[dict[str, Any]]]  # "source/object" -> live raw payloads
 
@@ -25,30 +26,67 @@ COMPANY_COLUMNS = [
 ]
 
 
+# Staging rows that cannot be used without these columns are set aside (quarantined with the
+# reason) by the staging step instead of being dropped: (column, what to do about it).
+REQUIRED: dict[str, list[tuple[str, str]]] = {
+    "usage_reports": [("date", "the Date field of the Usage Analytics record is empty or not a date: fill it "
+                               "in Airtable")],
+}
+
+
 def record_id(source: str, source_object: str, source_id: Any) -> str:
     return f"{source}:{source_object}:{source_id}"
 
 
+# Columns that hold numbers or flags; every other column of a staging frame is text.
+_NUMBER_COLUMNS = {"annual_revenue", "amount", "probability", "pmf_score", "satisfaction_score", "api_calls",
+                   "sign_operations", "verify_operations", "error_rate", "active_users", "storage_bytes",
+                   "cost", "priority_score"}
+_FLAG_COLUMNS = {"is_closed", "is_won", "has_testimonial", "case_study_willingness"}
+
+
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=columns)
+    """Rows as a frame whose every value is of its column's kind (text, number or flag), whatever
+    the source sent: a list, a dict, a number in a text field or text in a number field."""
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in columns:
+        if column in _NUMBER_COLUMNS:
+            frame[column] = pd.to_numeric(frame[column].map(number), errors="coerce").astype("float64")
+        elif column in _FLAG_COLUMNS:
+            frame[column] = frame[column].map(flag).astype(bool)
+        elif frame[column].dtype == object:
+            frame[column] = frame[column].map(text, na_action="ignore")
+    return frame
 
 
 def _num(value: Any) -> float | None:
-    try:
-        return None if value in (None, "") else float(value)
-    except (TypeError, ValueError):
-        return None
+    return number(value)
 
 
 def _first(value: Any) -> Any:
-    return (value[0] if value else None) if isinstance(value, list) else value
+    return first_id(value)
+
+
+def _fields_of(record: dict[str, Any]) -> dict[str, Any]:
+    fields = record.get("fields")
+    return fields if isinstance(fields, dict) else {}  # Airtable omits empty fields; {} is valid
+
+
+def _props_of(record: dict[str, Any]) -> dict[str, Any]:
+    props = record.get("properties")
+    return props if isinstance(props, dict) else {}
 
 
 def _airtable_fields(payloads: Payloads, table: str, config: dict[str, Any]) -> list[tuple[dict, dict]]:
-    """(record, {logical field: value}) for one Airtable table, through the configured names."""
+    """(record, {logical field: value}) for one Airtable table, through the configured names.
+    A field the record omits (Airtable's way of saying empty) is ``None``."""
     names = config["airtable"]["fields"][table]
-    return [(r, {k: r.get("fields", {}).get(v) for k, v in names.items()})
+    return [(r, {k: _fields_of(r).get(v) for k, v in names.items()})
             for r in payloads.get(f"airtable/{table}", [])]
+
+
+def _name(*parts: Any) -> str | None:
+    return " ".join(t for t in (text(p) for p in parts) if t) or None
 
 
 def companies(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
@@ -60,11 +98,11 @@ def companies(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
             "company": f["company"], "website": f["website"], "email": f["email"],
             "industry": f["industry"], "owner": f["assigned_to"], "phone": f["phone"],
             "status": f["status"], "application_id": f["application_id"],
-            "created_at": f["applied_on"] or record.get("createdTime"),
+            "created_at": text(f["applied_on"]) or record.get("createdTime"),
             "updated_at": record.get("createdTime"),
         })
     for record in payloads.get("hubspot/companies", []):
-        p = record.get("properties") or {}
+        p = _props_of(record)
         rows.append({
             "record_id": record_id("hubspot", "companies", record["id"]),
             "source": "hubspot", "source_object": "companies", "source_id": str(record["id"]),
@@ -112,9 +150,9 @@ def people(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
                 "updated_at": record.get("createdTime"),
             })
     for record in payloads.get("hubspot/contacts", []):
-        p = record.get("properties") or {}
+        p = _props_of(record)
         company = hubspot_company_id(record)
-        name = " ".join(x for x in (p.get("firstname"), p.get("lastname")) if x) or None
+        name = _name(p.get("firstname"), p.get("lastname"))
         rows.append({
             "record_id": record_id("hubspot", "contacts", record["id"]), "source": "hubspot",
             "source_id": str(record["id"]),
@@ -123,7 +161,7 @@ def people(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
             "updated_at": record.get("updatedAt"),
         })
     for record in payloads.get("salesforce/Contact", []):
-        name = " ".join(x for x in (record.get("FirstName"), record.get("LastName")) if x) or None
+        name = _name(record.get("FirstName"), record.get("LastName"))
         account = record.get("AccountId")
         rows.append({
             "record_id": record_id("salesforce", "Contact", record["Id"]), "source": "salesforce",
@@ -144,13 +182,13 @@ DEAL_COLUMNS = ["record_id", "source", "source_id", "company_record_id", "name",
 def deals(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
     """HubSpot deals (stage ids resolved through the pipeline) and Salesforce opportunities."""
     won_label, lost_label = config["deal_stages"][-2], config["deal_stages"][-1]
-    stages = {s["id"]: s for s in payloads.get("hubspot/deal_stages", [])}
+    stages = {text(s.get("id")): s for s in payloads.get("hubspot/deal_stages", [])}
     rows: list[dict[str, Any]] = []
     for record in payloads.get("hubspot/deals", []):
-        p = record.get("properties") or {}
-        stage = stages.get(p.get("dealstage")) or {}
-        meta = stage.get("metadata") or {}
-        label = stage.get("label") or p.get("dealstage")
+        p = _props_of(record)
+        stage = stages.get(text(p.get("dealstage"))) or {}
+        meta = stage.get("metadata") if isinstance(stage.get("metadata"), dict) else {}
+        label = text(stage.get("label")) or text(p.get("dealstage"))
         closed = str(meta.get("isClosed", "")).lower() == "true" or label in (won_label, lost_label)
         company = hubspot_company_id(record)
         rows.append({
@@ -158,7 +196,7 @@ def deals(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
             "source_id": str(record["id"]),
             "company_record_id": record_id("hubspot", "companies", company) if company else None,
             "name": p.get("dealname"), "stage": label, "amount": _num(p.get("amount")),
-            "probability": _num(meta.get("probability")), "close_date": (p.get("closedate") or "")[:10] or None,
+            "probability": _num(meta.get("probability")), "close_date": (text(p.get("closedate")) or "")[:10] or None,
             "is_closed": closed, "is_won": closed and label == won_label,
             "owner": p.get("hubspot_owner_id"),
             "created_at": record.get("createdAt"), "updated_at": record.get("updatedAt"),
@@ -172,8 +210,8 @@ def deals(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
             "company_record_id": record_id("salesforce", "Account", account) if account else None,
             "name": record.get("Name"), "stage": record.get("StageName"), "amount": _num(record.get("Amount")),
             "probability": None if probability is None else probability / 100.0,
-            "close_date": record.get("CloseDate"), "is_closed": bool(record.get("IsClosed")),
-            "is_won": bool(record.get("IsWon")), "owner": record.get("OwnerId"),
+            "close_date": (text(record.get("CloseDate")) or "")[:10] or None,
+            "is_closed": flag(record.get("IsClosed")), "is_won": flag(record.get("IsWon")), "owner": record.get("OwnerId"),
             "created_at": record.get("CreatedDate"), "updated_at": record.get("SystemModstamp"),
         })
     frame = _frame(rows, DEAL_COLUMNS)
@@ -201,14 +239,14 @@ def activities(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
             "sentiment": f["sentiment"], "owner": f["owner"],
         })
     for record in payloads.get("hubspot/tickets", []):
-        p = record.get("properties") or {}
+        p = _props_of(record)
         company = hubspot_company_id(record)
         rows.append({
             "record_id": record_id("hubspot", "tickets", record["id"]), "source": "hubspot", "kind": "ticket",
             "company_record_id": record_id("hubspot", "companies", company) if company else None,
             "occurred_at": p.get("createdate") or record.get("createdAt"), "type": "Support",
-            "subject": p.get("subject"), "priority": (p.get("hs_ticket_priority") or "").lower() or None,
-            "is_closed": str(p.get("hs_pipeline_stage") or "").lower() in HUBSPOT_CLOSED_TICKET_STAGES,
+            "subject": p.get("subject"), "priority": lower(p.get("hs_ticket_priority")),
+            "is_closed": (lower(p.get("hs_pipeline_stage")) or "") in HUBSPOT_CLOSED_TICKET_STAGES,
             "closed_at": p.get("closed_date"),
         })
     for record in payloads.get("salesforce/Case", []):
@@ -217,8 +255,8 @@ def activities(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
             "record_id": record_id("salesforce", "Case", record["Id"]), "source": "salesforce", "kind": "case",
             "company_record_id": record_id("salesforce", "Account", account) if account else None,
             "occurred_at": record.get("CreatedDate"), "type": "Support", "subject": record.get("Subject"),
-            "priority": (record.get("Priority") or "").lower() or None,
-            "is_closed": bool(record.get("IsClosed")), "closed_at": record.get("ClosedDate"),
+            "priority": lower(record.get("Priority")),
+            "is_closed": flag(record.get("IsClosed")), "closed_at": record.get("ClosedDate"),
         })
     frame = _frame(rows, ACTIVITY_COLUMNS)
     for column in ("occurred_at", "closed_at"):
@@ -240,8 +278,8 @@ def surveys(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
             "company_record_id": record_id("airtable", "applications", customer) if customer else None,
             "survey_type": f["survey_type"], "date_sent": f["date_sent"], "date_responded": f["date_responded"],
             "pmf_score": _num(f["pmf_score"]), "satisfaction_score": _num(f["satisfaction_score"]),
-            "likelihood_to_pay": f["likelihood_to_pay"], "has_testimonial": bool(f["testimonial"]),
-            "case_study_willingness": bool(f["case_study_willingness"]),
+            "likelihood_to_pay": f["likelihood_to_pay"], "has_testimonial": text(f["testimonial"]) is not None,
+            "case_study_willingness": flag(f["case_study_willingness"]),
         })
     return _frame(rows, SURVEY_COLUMNS)
 
@@ -254,12 +292,10 @@ def usage_reports(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for record, f in _airtable_fields(payloads, "usage", config):
         customer = _first(f["customer"])
-        if not f["date"]:
-            continue
         rows.append({
             "record_id": record_id("airtable", "usage", record["id"]),
             "company_record_id": record_id("airtable", "applications", customer) if customer else None,
-            "date": f["date"], "api_calls": _num(f["api_calls"]), "sign_operations": _num(f["sign_operations"]),
+            "date": day_text(f["date"]), "api_calls": _num(f["api_calls"]), "sign_operations": _num(f["sign_operations"]),
             "verify_operations": _num(f["verify_operations"]), "error_rate": _num(f["error_rate"]),
             "active_users": _num(f["active_users"]), "storage_bytes": _num(f["storage_used"]),
             "cost": _num(f["cost"]),

@@ -234,8 +234,10 @@ def usage_daily(events: pd.DataFrame, reports: pd.DataFrame, lookup: dict[str, s
         ).reset_index()
         daily["error_rate"] = (daily["errors"] / daily["api_calls"].where(daily["api_calls"] > 0)).fillna(0.0)
         daily["origin"] = "usage_log"
+    rep = pd.DataFrame()
     if reports is not None and not reports.empty:
-        rep = reports.dropna(subset=["customer_id"]).copy()
+        rep = reports.dropna(subset=["customer_id", "date"]).copy()
+    if reports is not None and not rep.empty:
         rep = rep.groupby(["customer_id", "date"], as_index=False).agg(
             api_calls=("api_calls", "sum"), sign_operations=("sign_operations", "sum"),
             verify_operations=("verify_operations", "sum"), error_rate=("error_rate", "mean"),

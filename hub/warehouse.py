@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.util
+import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,9 +23,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from hub.values import escape_record, flag, number, safe_text
+
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 LAYERS = ("raw", "staging", "analytics")
 MIGRATIONS_TABLE = "hub_schema_migrations"
+# The advisory lock key every migrate() of a PostgreSQL warehouse takes (64-bit, from a fixed name).
+MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"customer-hub migrate").digest()[:8], "big", signed=True)
 
 
 def normalise_url(url: str) -> str:
@@ -68,7 +73,8 @@ class Warehouse:
         key = (layer, name)
         if key not in self._tables:
             if self.is_postgres:
-                table = sa.Table(name, sa.MetaData(), schema=layer, autoload_with=self.engine)
+                table = sa.Table(name, sa.MetaData(), schema=layer, autoload_with=self.engine,
+                                 listeners=[("column_reflect", _iso_timestamps)])
             else:
                 table = sa.Table(self.qualified(layer, name), sa.MetaData(), autoload_with=self.engine)
             self._tables[key] = table
@@ -79,11 +85,13 @@ class Warehouse:
     def migrate(self) -> list[str]:
         """Apply every DDL file of ``sql/`` not yet applied; return the versions applied now.
 
-        Files are applied in version order; each statement is itself idempotent, so a crash
-        between a file and its record only re-runs harmless statements.
+        One transaction applies the files in version order and records each by checksum, holding
+        the warehouse's migration lock (a PostgreSQL advisory lock, SQLite's write lock) from before
+        it reads the applied versions: a second ``migrate`` at the same time waits, then finds
+        nothing left to do; a crash applies nothing.
         """
         applied_now: list[str] = []
-        with self.engine.begin() as conn:
+        with self._migration_lock() as conn:
             if self.is_postgres:
                 for layer in LAYERS:
                     conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {layer}")
@@ -92,13 +100,12 @@ class Warehouse:
                 "version TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
             done = dict(conn.exec_driver_sql(f"SELECT version, checksum FROM {self._migrations_table()}").all())
-        for path in self._ddl_files():
-            text = path.read_text(encoding="utf-8")
-            checksum = hashlib.sha256(text.encode()).hexdigest()
-            version = path.stem
-            if done.get(version) == checksum:
-                continue
-            with self.engine.begin() as conn:
+            for path in self._ddl_files():
+                text = path.read_text(encoding="utf-8")
+                checksum = hashlib.sha256(text.encode()).hexdigest()
+                version = path.stem
+                if done.get(version) == checksum:
+                    continue
                 for statement in _statements(self._render(text), whole=self.is_postgres):
                     conn.exec_driver_sql(statement)
                 conn.execute(
@@ -108,9 +115,29 @@ class Warehouse:
                     sa.text(f"INSERT INTO {self._migrations_table()} VALUES (:v, :c, :t)"),
                     {"v": version, "c": checksum, "t": utcnow().isoformat()},
                 )
-            applied_now.append(version)
+                applied_now.append(version)
         self._tables.clear()
         return applied_now
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[Connection]:
+        """A transaction holding the lock every ``migrate`` of this warehouse takes first."""
+        if self.is_postgres:
+            with self.engine.begin() as conn:
+                # Transaction-scoped: the commit or rollback releases it, as does a dying session.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                yield conn
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # pysqlite would begin only at the first INSERT: take the write lock before reading versions.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.connection.driver_connection.in_transaction:
+                    conn.exec_driver_sql("ROLLBACK")
+                raise
+            conn.exec_driver_sql("COMMIT")
 
     def drop_layers(self) -> None:
         """Drop the raw, staging and analytics schemas with everything in them (PostgreSQL).
@@ -223,6 +250,33 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class IsoTimestamp(sa.types.TypeDecorator):
+    """A PostgreSQL ``TIMESTAMPTZ`` column that also takes the ISO text the pipeline binds everywhere
+    (SQLite's storage format): values and comparisons bind a real timestamp under either driver,
+    where psycopg 3 would otherwise send ``$1::VARCHAR`` and PostgreSQL refuses ``timestamptz >= varchar``."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def coerce_compared_value(self, op: Any, value: Any) -> sa.types.TypeEngine:
+        return self  # a string compared with the column is a timestamp, not VARCHAR
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        when = pd.Timestamp(value)
+        if pd.isna(when):
+            return None
+        # Naive text is UTC, as everywhere in the hub (hub.timeparse), not the session's time zone.
+        return (when.tz_localize("UTC") if when.tzinfo is None else when).to_pydatetime()
+
+
+def _iso_timestamps(_inspector: Any, _table: sa.Table, column: dict[str, Any]) -> None:
+    """Reflection hook: every timestamp column of a PostgreSQL warehouse table is an ``IsoTimestamp``."""
+    if isinstance(column["type"], sa.DateTime):
+        column["type"] = IsoTimestamp()
+
+
 def records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]:
     """DataFrame rows as plain dicts of the table's columns, with NaN/NaT as NULL."""
     names = [c.name for c in table.columns if c.name in frame.columns]
@@ -244,12 +298,57 @@ def plain_column(series: pd.Series) -> list[Any]:
 
 
 def _clean_row(row: dict[str, Any], table: sa.Table) -> dict[str, Any]:
-    return {k: _plain(v) for k, v in row.items() if k in table.c}
+    """A row of plain values, each of its column's kind: a source's "ACME" in a number column is
+    NULL there (the raw payload keeps what was sent), never a failed transaction."""
+    kinds = _column_kinds(table)
+    out = {}
+    for k, v in row.items():
+        kind = kinds.get(k)
+        if kind is None:
+            continue
+        v = _plain(v)
+        if v is not None and kind != "any":
+            v = _KIND_COERCE[kind](v)
+        out[k] = v
+    return out
+
+
+_KIND_COERCE = {
+    "float": lambda v: v if isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool)
+                                                      and abs(v) < 1e300) else number(v),
+    "int": lambda v: v if isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**63 else _whole(number(v)),
+    "bool": lambda v: v if isinstance(v, bool) else flag(v),
+}
+_kinds_cache: dict[int, tuple[sa.Table, dict[str, str]]] = {}
+
+
+def _column_kinds(table: sa.Table) -> dict[str, str]:
+    cached = _kinds_cache.get(id(table))
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    kinds = {}
+    for column in table.columns:
+        kind = "any"
+        if isinstance(column.type, sa.Boolean):
+            kind = "bool"
+        elif isinstance(column.type, sa.Integer):
+            kind = "int"
+        elif isinstance(column.type, sa.Float | sa.Numeric):
+            kind = "float"
+        kinds[column.name] = kind
+    _kinds_cache[id(table)] = (table, kinds)
+    return kinds
+
+
+def _whole(value: float | None) -> int | None:
+    return int(value) if value is not None and abs(value) < 2**63 else None
 
 
 def _plain(value: Any) -> Any:
     if value is None:
         return None
+    if isinstance(value, str):
+        return safe_text(value)  # NUL and lone surrogates: PostgreSQL refuses them, SQLite keeps them
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, pd.Timestamp):
@@ -258,6 +357,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalar
         return value.item()
+    if isinstance(value, dict | list):  # a structure where a scalar was expected: keep it readable
+        return json.dumps(escape_record(value), sort_keys=True, default=str)
     return value
 
 

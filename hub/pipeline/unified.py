@@ -35,12 +35,38 @@ def build_staging(warehouse: Warehouse, config: dict[str, Any]) -> dict[str, Ste
     """Every staging table from the live raw payloads, in one transaction."""
     payloads = load_payloads(warehouse)
     frames = {name: build(payloads, config) for name, build in STAGING_TABLES.items()}
+    set_aside = {name: _unusable(name, frame) for name, frame in frames.items()}
+    frames = {name: frame[~set_aside[name][0]] for name, frame in frames.items()}
+    quarantine = pd.concat([q for _, q in set_aside.values()], ignore_index=True)
+    q = warehouse.table("raw", "quarantine")
     with warehouse.transaction() as conn:
         for name, frame in frames.items():
             warehouse.replace("staging", name, frame, conn=conn)
-    return {name: StepResult(len(frame), {"sources": frame["source"].value_counts().to_dict()
-                                          if "source" in frame else {}}, frame.head(5))
-            for name, frame in frames.items()}
+        # Set-asides are recomputed every run: a record fixed at the source leaves the quarantine.
+        conn.execute(q.delete().where(q.c.quarantine_id.like("staging:%")))
+        warehouse.upsert("raw", "quarantine", quarantine, key=["quarantine_id"], conn=conn)
+    return {name: StepResult(len(frame), {
+        "sources": frame["source"].value_counts().to_dict() if "source" in frame else {},
+        "quarantined": int(set_aside[name][0].sum()),
+        "missing_values": {c: int(n) for c, n in frame.isna().sum().items() if n}}, frame.head(5))
+        for name, frame in frames.items()}
+
+
+def _unusable(name: str, frame: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """Rows of a staging frame missing a value they cannot do without, and their quarantine rows."""
+    bad = pd.Series(False, index=frame.index)
+    reasons = pd.Series("", index=frame.index)
+    for column, fix in staging.REQUIRED.get(name, []):
+        missing = frame[column].isna() & ~bad
+        reasons[missing] = f"staging/{name}: no {column}; {fix}"
+        bad |= missing
+    rows = frame[bad]
+    parts = rows["record_id"].str.split(":", n=2, expand=True) if len(rows) else pd.DataFrame(columns=[0, 1, 2])
+    return bad, pd.DataFrame({
+        "quarantine_id": "staging:" + name + ":" + rows["record_id"], "source": parts[0],
+        "source_object": parts[1], "record_key": parts[2], "reason": reasons[bad],
+        "payload": rows.astype(str).to_json(orient="records", lines=True).splitlines() if len(rows) else [],
+        "quarantined_at": utcnow().isoformat()})
 
 
 def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[StepResult, StepResult]:
@@ -200,12 +226,24 @@ def build_applications(warehouse: Warehouse, config: dict[str, Any]) -> StepResu
         "reason": "Beta Applications record has no Application ID: fill the field in Airtable "
                   "(or map airtable.fields.applications.application_id in HUB_CONFIG)",
         "payload": frame.loc[missing, "company"].astype(str), "quarantined_at": now})
-    frame = frame[~missing].drop_duplicates("application_id")
+    frame = frame[~missing]
+    repeated = frame["application_id"].duplicated(keep="first")  # the same ID on two records
+    kept = frame.drop_duplicates("application_id").set_index("application_id")["company_record_id"]
+    duplicates = frame[repeated]
+    quarantine = pd.concat([quarantine, pd.DataFrame({
+        "quarantine_id": "airtable-application-duplicate:" + duplicates["company_record_id"],
+        "source": "airtable", "source_object": "applications", "record_key": duplicates["company_record_id"],
+        "reason": "Application ID " + duplicates["application_id"].astype(str) + " is also on "
+                  + duplicates["application_id"].map(kept).astype(str)
+                  + " (kept): give each Beta Applications record its own Application ID",
+        "payload": duplicates["company"].astype(str), "quarantined_at": now})], ignore_index=True)
+    frame = frame[~repeated]
     with warehouse.transaction() as conn:
         warehouse.replace("analytics", "applications", frame, conn=conn)
         warehouse.upsert("raw", "quarantine", quarantine, key=["quarantine_id"], conn=conn)
     return StepResult(len(frame), {
         "quarantined_without_application_id": int(missing.sum()),
+        "quarantined_duplicate_application_id": int(repeated.sum()),
         "auto_assign": int(frame["auto_assign"].sum()),
         "lead_score_mean": round(float(frame["lead_score"].mean()), 1) if len(frame) else 0.0,
         "above_alert_threshold": int((frame["lead_score"] > config["lead_score"]["alert_above"]).sum()),
