@@ -127,7 +127,8 @@ def _run_once(written: list[Path], started: float) -> int:
     print("\nopen alerts: " + (", ".join(f"{rule} {n}" for rule, n in open_alerts.items()) or "none"))
     print(f"\nwarehouse: {warehouse.describe()}")
     print(f"Dagster instance: {s.dagster_home}")
-    print("open the UI on the same data: hub demo --ui   (or: dg dev, with the sources' variables set)")
+    print(f"open the UI on the same data: hub demo --ui   (or: DAGSTER_HOME={s.dagster_home} "
+          f"{_executable('dg')} dev, with the sources' variables set)")
     return 0
 
 
@@ -170,7 +171,8 @@ def emulate(args: argparse.Namespace) -> int:
     emulators = start_emulators(data, rate_limits=not args.no_rate_limits)
     print("emulators serving synthetic data; export these to point the hub at them:")
     for name, value in emulators.env().items():
-        print(f"export {name}={value}")
+        # Flushed: a script reading the exports from a pipe must not wait for the emulators to stop.
+        print(f"export {name}={value}", flush=True)
     try:
         while True:
             time.sleep(3600)
