@@ -4,6 +4,8 @@ table by table, to an in-process run on the same synthetic sources."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -51,6 +53,19 @@ def _table_counts(url: sa.URL) -> dict[str, int]:
     return counts
 
 
+def _broker_and_backend() -> tuple[str, str]:
+    """Redis by default; HUB_TEST_CELERY_BROKER_URL / _BACKEND_URL try another broker (RabbitMQ:
+    amqp://guest:guest@127.0.0.1:5672// with rpc://)."""
+    broker = os.environ.get("HUB_TEST_CELERY_BROKER_URL")
+    if broker:
+        return broker, os.environ.get("HUB_TEST_CELERY_BACKEND_URL", "rpc://")
+    broker = f"{redis_or_skip()}/{REDIS_DB}"
+    import redis
+
+    redis.Redis.from_url(broker).flushdb()
+    return broker, broker
+
+
 @pytest.fixture
 def sources(tmp_path: Path) -> Iterator[tuple[Any, Any, Path]]:
     data = synth.generate(40, seed=9)
@@ -63,10 +78,7 @@ def sources(tmp_path: Path) -> Iterator[tuple[Any, Any, Path]]:
 def test_nightly_sync_on_two_celery_workers_matches_an_in_process_run(
         sources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data, emulators, usage_dir = sources
-    broker = f"{redis_or_skip()}/{REDIS_DB}"
-    import redis
-
-    redis.Redis.from_url(broker).flushdb()
+    broker, backend = _broker_and_backend()
     dagster_db = recreate_database("hub_celery_dagster_test")
     celery_wh = recreate_database("hub_celery_warehouse_test")
     reference_wh = recreate_database("hub_inprocess_warehouse_test")
@@ -81,7 +93,7 @@ def test_nightly_sync_on_two_celery_workers_matches_an_in_process_run(
     write_instance(dagster_home, "celery")
     env = base_env(HUB_HOME=str(home), DAGSTER_HOME=str(dagster_home), HUB_USAGE_LOG_DIR=str(usage_dir),
                    HUB_WAREHOUSE_URL=celery_wh.render_as_string(hide_password=False),
-                   HUB_EXECUTOR="celery", HUB_CELERY_BROKER_URL=broker, HUB_CELERY_BACKEND_URL=broker,
+                   HUB_EXECUTOR="celery", HUB_CELERY_BROKER_URL=broker, HUB_CELERY_BACKEND_URL=backend,
                    **postgres_instance_env(dagster_db), **emulators.env())
 
     processes = Processes(tmp_path)
@@ -113,6 +125,8 @@ def test_nightly_sync_on_two_celery_workers_matches_an_in_process_run(
         assert len(runs) == 1, runs
         run = runs[0]
         assert run.status == dg.DagsterRunStatus.SUCCESS, processes.tails(60)
+        # The executor reads the broker from the environment: no URL (or password) in run config.
+        assert broker not in json.dumps(run.run_config) and run.run_config.get("execution") is None
         engine_events = instance.all_logs(run.run_id, of_type=DagsterEventType.ENGINE_EVENT)
         workers_by_step: dict[str, str] = {}
         for record in engine_events:

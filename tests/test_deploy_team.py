@@ -5,6 +5,9 @@ landing directory, and the run usage_log_sensor launches — watched over GraphQ
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,3 +113,43 @@ def test_a_sensor_launched_run_succeeds_on_webserver_and_daemon(team) -> None:
     engine.dispose()
     assert stored == 1
     assert not (usage_dir.parent.parent / "dagster" / "history").exists()
+
+
+LAUNCH = """mutation Launch($params: ExecutionParams!) { launchRun(executionParams: $params) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+RUN = """query Run($id: ID!) { runOrError(runId: $id) { ... on Run { status
+  eventConnection { events { __typename ... on EngineEvent { message } } } } } }"""
+
+
+def _launch(graphql: GraphQL, job: str) -> str:
+    params = {"selector": {**REPOSITORY, "jobName": job}, "runConfigData": {}}
+    launched = graphql(LAUNCH, params=params)["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    return launched["run"]["runId"]
+
+
+def test_a_killed_run_is_failed_and_the_queue_moves_on(team) -> None:
+    graphql, _usage_dir, processes, _data, _database = team
+    first = _launch(graphql, "nightly_sync")
+
+    def worker_pid() -> int | None:
+        run = graphql(RUN, id=first)["runOrError"]
+        for event in run["eventConnection"]["events"]:
+            found = re.search(r"Started process for run \(pid: (\d+)\)", event.get("message") or "")
+            if found and run["status"] == "STARTED":
+                return int(found.group(1))
+        return None
+
+    pid = wait_for("the nightly_sync run worker to start", worker_pid, timeout=90, interval=1,
+                   diagnostics=processes.tails)
+    os.kill(pid, signal.SIGKILL)  # what an OOM kill or a crash does to a run mid-way
+    status = wait_for("the killed run to be marked failed",
+                      lambda: graphql(RUN, id=first)["runOrError"]["status"] in ("FAILURE", "CANCELED")
+                      and graphql(RUN, id=first)["runOrError"]["status"], timeout=90, interval=2,
+                      diagnostics=processes.tails)
+    assert status == "FAILURE"
+    # The one-nightly_sync-at-a-time slot is free again: the next one is dequeued and starts.
+    second = _launch(graphql, "nightly_sync")
+    wait_for("the next nightly_sync to leave the queue",
+             lambda: graphql(RUN, id=second)["runOrError"]["status"] in ("STARTING", "STARTED", "SUCCESS"),
+             timeout=90, interval=2, diagnostics=processes.tails)
