@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.landing import markdown_preview
-from hub.config import settings
+from hub.config import current_config, settings
 from hub.pipeline.metrics import build_usage_daily, ingest_usage
 from resources.warehouse import WarehouseResource
 
@@ -18,7 +18,7 @@ USAGE_DAILY = dg.AssetKey(["metrics", "usage_daily"])
           description="Usage-log events (JSON Lines, gzip or CSV) from HUB_USAGE_LOG_DIR. Every line is "
                       "loaded or quarantined with its reason; a file is never loaded twice.")
 def usage_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    result = ingest_usage(warehouse.get(), settings().usage_log_dir)
+    result = ingest_usage(warehouse.get(), settings().usage_log_dir, current_config())
     return dg.MaterializeResult(metadata={"dagster/row_count": result.metadata["events_total"], **result.metadata})
 
 

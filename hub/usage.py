@@ -2,19 +2,17 @@
 
 Files are JSON Lines (optionally gzip) or CSV, one event a line (DESIGN.md "Usage log format"),
 plus one optional field of ours: ``count``, the number of identical operations a line stands for
-(a per-minute roll-up; default 1).
-Every line is accounted for: lines in = lines loaded + lines quarantined, per file. A file is
-known by its content digest, so a re-dropped or renamed copy is never counted twice.
+(a per-minute roll-up; default 1). Reading them safely — hostile, half-written or growing files —
+is ``hub.usage_files``' job; this module loads what it reads and rolls events up per day.
+Every line is accounted for: lines in = lines loaded + lines quarantined, per file and read.
+An event is keyed by its line's content and number, so a copy of a file under another name or
+compression, or a file read again after a rewrite, never loads a line twice.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
+import datetime as dt
 import hashlib
-import json
-import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,178 +21,131 @@ import pandas as pd
 import sqlalchemy as sa
 
 from hub.timeparse import timestamps
+from hub.usage_files import (
+    USAGE_SUFFIXES,
+    FileState,
+    Segment,
+    UsageRules,
+    is_usage_file,
+    list_usage_files,
+    read_segment,
+)
 from hub.warehouse import Warehouse, utcnow
 
-USAGE_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".csv", ".csv.gz")
-REQUIRED = ("timestamp", "customer_id", "event")
-NUMERIC = ("bytes", "latency_ms", "cost")
+__all__ = ["USAGE_SUFFIXES", "IngestStats", "UsageRules", "ingest_usage_files", "is_usage_file",
+           "list_usage_files", "unknown_customer_quarantine", "usage_daily"]
+
 API_EVENTS = {"api_call": "api_calls", "sign": "sign_operations", "verify": "verify_operations"}
 ERROR_STATUSES = {"error", "failed", "failure", "fail"}
-
-
-def is_usage_file(path: Path) -> bool:
-    return path.is_file() and path.name.endswith(USAGE_SUFFIXES) and not path.name.startswith(".")
-
-
-def list_usage_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.rglob("*") if is_usage_file(p))
-
-
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str, str | None]]:
-    """(line number, parsed row or None, raw text, reason it could not be parsed)."""
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
-        if ".csv" in path.name:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if header is None:
-                return
-            header = [h.strip() for h in header]
-            for number, values in enumerate(reader, start=2):
-                text = ",".join(values)
-                if not any(v.strip() for v in values):
-                    continue
-                if len(values) != len(header):
-                    yield number, None, text, f"expected {len(header)} CSV columns, found {len(values)}"
-                    continue
-                yield number, {k: (v if v != "" else None) for k, v in zip(header, values, strict=True)}, text, None
-        else:
-            for number, text in enumerate(fh, start=1):
-                text = text.rstrip("\r\n")
-                if not text.strip():
-                    continue
-                try:
-                    row = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    yield number, None, text, f"not valid JSON ({exc.msg} at column {exc.colno})"
-                    continue
-                if not isinstance(row, dict):
-                    yield number, None, text, "a JSON object was expected on each line"
-                    continue
-                yield number, row, text, None
-
-
-def _validate(row: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
-    for name in REQUIRED:
-        if row.get(name) in (None, ""):
-            return None, f"missing required field '{name}'"
-    when = pd.to_datetime(str(row["timestamp"]), utc=True, errors="coerce", format="ISO8601")
-    if pd.isna(when):
-        return None, f"timestamp {str(row['timestamp'])[:40]!r} is not RFC 3339"
-    clean = {"event_at": when.isoformat(), "customer_ref": str(row["customer_id"]).strip(),
-             "event": str(row["event"]).strip(), "status": _text(row.get("status")),
-             "user_id": _text(row.get("user_id"))}
-    count = row.get("count")
-    if count in (None, ""):
-        clean["event_count"] = 1.0
-    else:
-        try:
-            clean["event_count"] = float(count)
-        except (TypeError, ValueError):
-            return None, f"field 'count' is not a number: {str(count)[:40]!r}"
-        if not clean["event_count"] >= 1 or clean["event_count"] != int(clean["event_count"]):
-            return None, f"field 'count' must be a whole number of at least 1, got {count!r}"
-    for name in NUMERIC:
-        value = row.get(name)
-        if value in (None, ""):
-            clean[name] = None
-            continue
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return None, f"field '{name}' is not a number: {str(value)[:40]!r}"
-        if math.isnan(number) or math.isinf(number) or number < 0:
-            return None, f"field '{name}' must be a non-negative number, got {value!r}"
-        clean[name] = number
-    return clean, None
-
-
-def _text(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
-
-
-@dataclass
-class FileLoad:
-    name: str
-    digest: str
-    lines_in: int = 0
-    lines_loaded: int = 0
-    quarantined: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-
-def read_usage_file(path: Path, *, digest: str | None = None) -> FileLoad:
-    """Parse one file; every line ends up either in ``events`` or in ``quarantined``."""
-    digest = digest or file_digest(path)
-    load = FileLoad(name=path.name, digest=digest)
-    now = utcnow().isoformat()
-    for number, row, text, reason in _lines(path):
-        load.lines_in += 1
-        clean = None
-        if row is not None:
-            clean, reason = _validate(row)
-        if clean is None:
-            load.quarantined.append({
-                "quarantine_id": f"usage:{digest[:16]}:{number}", "source": "usage",
-                "source_object": "usage_log", "record_key": f"{path.name}:{number}",
-                "reason": f"{path.name} line {number}: {reason}", "payload": text[:2000],
-                "quarantined_at": now,
-            })
-            continue
-        clean.update(event_key=f"{digest[:16]}:{number}", file_name=path.name, line_no=number, _loaded_at=now)
-        load.events.append(clean)
-        load.lines_loaded += 1
-    return load
+STATE_FIELDS = ["path", "size_bytes", "mtime", "bytes_read", "lines_read", "prefix_digest", "content_digest",
+                "status", "reason"]
 
 
 @dataclass
 class IngestStats:
     files_read: int = 0
     files_skipped: int = 0
+    files_waiting: int = 0
+    files_unreadable: int = 0
+    files_duplicate: int = 0
     lines_in: int = 0
     lines_loaded: int = 0
     lines_quarantined: int = 0
+    problems: list[str] = field(default_factory=list)
 
-    def as_metadata(self) -> dict[str, int]:
-        return dict(self.__dict__)
+    def as_metadata(self) -> dict[str, Any]:
+        return {**{k: v for k, v in self.__dict__.items() if isinstance(v, int)},
+                "file_problems": self.problems[:10]}
 
 
-def ingest_usage_files(warehouse: Warehouse, paths: list[Path]) -> IngestStats:
-    """Load new files (one transaction each: events, quarantined lines and the ledger row)."""
-    stats = IngestStats()
-    ledger = warehouse.table("raw", "usage_files")
+def _path_key(path: Path) -> str:
+    return hashlib.sha256(str(path).encode()).hexdigest()[:16]
+
+
+def _states(warehouse: Warehouse) -> dict[str, FileState]:
+    table = warehouse.table("raw", "usage_file_state")
     with warehouse.engine.connect() as conn:
-        known = set(conn.execute(sa.select(ledger.c.file_digest)).scalars())
+        rows = conn.execute(sa.select(*[table.c[f] for f in STATE_FIELDS])).all()
+    return {r[0]: FileState(*r) for r in rows}
+
+
+def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRules | None = None,
+                       now: dt.datetime | None = None) -> IngestStats:
+    """Load what is new in each file (one transaction per file: events, quarantined lines, its state
+    and its ledger row). Unchanged files cost one ``stat``."""
+    rules = rules or UsageRules()
+    moment = now or utcnow()
+    stats = IngestStats()
+    states = _states(warehouse)
+    contents = {s.content_digest: p for p, s in states.items() if s.content_digest and s.status != "duplicate"}
     for path in paths:
-        digest = file_digest(path)
-        if digest in known:
+        previous = states.get(str(path))
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # removed since it was listed
+        if previous is not None and (previous.size_bytes, previous.mtime) == (stat.st_size, stat.st_mtime):
             stats.files_skipped += 1
             continue
-        load = read_usage_file(path, digest=digest)
-        with warehouse.transaction() as conn:
-            warehouse.upsert("raw", "usage_events", load.events, key=["event_key"], conn=conn)
-            warehouse.upsert("raw", "quarantine", load.quarantined, key=["quarantine_id"], conn=conn)
-            warehouse.upsert("raw", "usage_files", [{
-                "file_digest": digest, "file_name": load.name, "size_bytes": path.stat().st_size,
-                "lines_in": load.lines_in, "lines_loaded": load.lines_loaded,
-                "lines_quarantined": len(load.quarantined), "loaded_at": utcnow().isoformat(),
-            }], key=["file_digest"], conn=conn)
-        known.add(digest)
+        segment = read_segment(path, previous, rules, moment)
+        if segment.waiting:
+            stats.files_waiting += 1
+            stats.problems.append(segment.waiting)
+            continue
+        assert segment.state is not None
+        twin = contents.get(segment.state.content_digest or "")
+        if previous is None and segment.start_line == 0 and twin and twin != str(path):
+            segment.state.status, segment.state.reason = "duplicate", f"same content as {twin}: not loaded again"
+            segment.events, segment.quarantined, segment.lines_in = [], [], 0
+            stats.files_duplicate += 1
+            stats.problems.append(f"{path.name}: {segment.state.reason}")
+        _write_segment(warehouse, segment, previous, moment)
+        if segment.file_reason:
+            stats.files_unreadable += 1
+            stats.problems.append(segment.file_reason)
+        elif segment.state.content_digest and segment.state.status != "duplicate":
+            contents.setdefault(segment.state.content_digest, str(path))
         stats.files_read += 1
-        stats.lines_in += load.lines_in
-        stats.lines_loaded += load.lines_loaded
-        stats.lines_quarantined += len(load.quarantined)
+        stats.lines_in += segment.lines_in
+        stats.lines_loaded += len(segment.events)
+        stats.lines_quarantined += len(segment.quarantined)
     return stats
+
+
+def _write_segment(warehouse: Warehouse, segment: Segment, previous: FileState | None, moment: dt.datetime) -> None:
+    path, state, stamp = segment.path, segment.state, moment.isoformat()
+    key = _path_key(path)
+    events = [{**{k: v for k, v in e.items() if k != "line_text"},
+               "event_key": f"{hashlib.sha1(e['line_text'].encode('utf-8', 'surrogatepass')).hexdigest()[:20]}"
+                            f":{e['line_no']}",
+               "file_name": path.name, "_loaded_at": stamp} for e in segment.events]
+    quarantined = [{"quarantine_id": f"usage:{key}:{number}", "source": "usage", "source_object": "usage_log",
+                    "record_key": f"{path.name}:{number}", "reason": f"{path.name} line {number}: {reason}",
+                    "payload": line[:2000], "quarantined_at": stamp} for number, reason, line in segment.quarantined]
+    if segment.file_reason:
+        quarantined.append({"quarantine_id": f"usage-file:{key}:{state.size_bytes}:{state.mtime}",
+                            "source": "usage", "source_object": "usage_file", "record_key": path.name,
+                            "reason": segment.file_reason, "payload": str(path), "quarantined_at": stamp})
+    totals = {"lines_in": segment.lines_in, "lines_loaded": len(events), "lines_quarantined": len(segment.quarantined)}
+    with warehouse.transaction() as conn:
+        # A line already loaded (same content, same number: a copy, or a file read again) stays as it is.
+        warehouse.upsert("raw", "usage_events", events, key=["event_key"], update=[], conn=conn)
+        warehouse.upsert("raw", "quarantine", quarantined, key=["quarantine_id"], conn=conn)
+        state_row = {**{f: getattr(state, f) for f in STATE_FIELDS}, "updated_at": stamp, **totals}
+        if segment.start_line:
+            t = warehouse.table("raw", "usage_file_state")
+            current = conn.execute(sa.select(t.c.lines_in, t.c.lines_loaded, t.c.lines_quarantined)
+                                   .where(t.c.path == str(path))).first()
+            if current is not None:
+                state_row.update(lines_in=current[0] + segment.lines_in, lines_loaded=current[1] + len(events),
+                                 lines_quarantined=current[2] + len(segment.quarantined))
+        warehouse.upsert("raw", "usage_file_state", [state_row], key=["path"], conn=conn)
+        # The ledger: one row per read of a file (lines in = loaded + quarantined, per read).
+        warehouse.upsert("raw", "usage_files", [{
+            "file_digest": hashlib.sha256(f"{path}|{segment.start_line}|{state.prefix_digest}".encode()).hexdigest(),
+            "file_name": path.name, "size_bytes": state.size_bytes, "lines_in": segment.lines_in,
+            "lines_loaded": len(events), "lines_quarantined": len(segment.quarantined), "loaded_at": stamp,
+        }], key=["file_digest"], conn=conn)
 
 
 DAILY_COLUMNS = ["customer_id", "date", "api_calls", "sign_operations", "verify_operations", "errors",

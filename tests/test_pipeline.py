@@ -82,18 +82,25 @@ def test_sensors_follow_the_pipeline(sources, sqlite_warehouse: Warehouse, tmp_p
     from sensors.materializations import health_recalculation_sensor, threshold_alert_sensor
     from sensors.usage import usage_log_sensor
 
+    from resources.warehouse import WarehouseResource
+
     defs = build_definitions()
+    resources = {"warehouse": WarehouseResource(url=sqlite_warehouse.url)}
     with dg.DagsterInstance.ephemeral() as instance:
         # No files yet: the usage sensor skips. One file: one run request; the cursor remembers it.
-        context = dg.build_sensor_context(instance=instance)
-        assert usage_log_sensor(context).skip_message
+        context = dg.build_sensor_context(instance=instance, resources=resources)
+        assert not usage_log_sensor(context).run_requests
         synth.write_usage_logs(data, usage_dir, seed=11)
-        result = usage_log_sensor(dg.build_sensor_context(instance=instance))
+        result = usage_log_sensor(dg.build_sensor_context(instance=instance, resources=resources))
         assert len(result.run_requests) == 1
-        again = usage_log_sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor))
-        assert again.skip_message
+        again = usage_log_sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor,
+                                                         resources=resources))
+        assert not again.run_requests
 
         assert defs.resolve_job_def("nightly_sync").execute_in_process(instance=instance).success
+        # Files the warehouse has read as they are launch nothing, even for a sensor with no cursor
+        # (the UI starting after `hub demo`).
+        assert not usage_log_sensor(dg.build_sensor_context(instance=instance, resources=resources)).run_requests
         # nightly_sync rebuilt health after its inputs and alerts after health: nothing to do.
         assert health_recalculation_sensor(dg.build_sensor_context(instance=instance)).skip_message
         assert threshold_alert_sensor(dg.build_sensor_context(instance=instance)).skip_message

@@ -13,9 +13,10 @@ from hub.usage_summary import PRODUCT_MILESTONES, usage_summary
 from hub.warehouse import Warehouse
 
 
-def ingest_usage(warehouse: Warehouse, directory: Path) -> StepResult:
-    """Load every usage file of the landing directory not loaded before."""
-    stats = usage.ingest_usage_files(warehouse, usage.list_usage_files(directory))
+def ingest_usage(warehouse: Warehouse, directory: Path, config: dict[str, Any] | None = None) -> StepResult:
+    """Load what is new in the landing directory's usage files (new files, appended lines)."""
+    rules = usage.UsageRules.from_config((config or {}).get("usage"))
+    stats = usage.ingest_usage_files(warehouse, usage.list_usage_files(directory), rules)
     return StepResult(stats.lines_loaded, {**stats.as_metadata(), "directory": str(directory),
                                            "events_total": warehouse.count("raw", "usage_events")})
 
