@@ -79,10 +79,9 @@ def test_sensors_follow_the_pipeline(sources, sqlite_warehouse: Warehouse, tmp_p
     data, running = sources
     usage_dir = _point_at(monkeypatch, running, sqlite_warehouse, tmp_path)
     from hub.definitions import build_definitions
+    from resources.warehouse import WarehouseResource
     from sensors.materializations import health_recalculation_sensor, threshold_alert_sensor
     from sensors.usage import usage_log_sensor
-
-    from resources.warehouse import WarehouseResource
 
     defs = build_definitions()
     resources = {"warehouse": WarehouseResource(url=sqlite_warehouse.url)}
