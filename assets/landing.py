@@ -9,13 +9,17 @@ import pandas as pd
 import sqlalchemy as sa
 
 from hub.config import current_config
-from hub.raw import RAW_OBJECTS, RawSync, SourceError, SourceStopped, duplicate_ids
+from hub.pipeline.alerting import raise_event_alert, resolve_event_alerts
+from hub.raw import RAW_OBJECTS, RawSync, SourceError, SourceHealth, duplicate_ids
 from hub.sync import SyncReport
-from hub.warehouse import Warehouse
+from hub.warehouse import Warehouse, utcnow
 from resources.warehouse import WarehouseResource
 
 Sync = Callable[[Any, RawSync, dict[str, Any]], SyncReport]
 NO_DUPLICATE_IDS = "no_duplicate_ids"
+SYNC_SUCCEEDED = "sync_succeeded"
+FRESH = "fresh"
+SOURCE_DOWN_RULE = "source_sync_failed"
 COUNT_MATCHES_SOURCE = "count_matches_source"
 
 
@@ -41,7 +45,12 @@ def raw_asset(source: str, source_object: str, *, resource_key: str, kinds: set[
     committed with its cursor. ``source_counts``: the API reports a total to check against."""
     obj = RAW_OBJECTS[f"{source}/{source_object}"]
     key = dg.AssetKey(["raw", source, source_object])
-    checks = [dg.AssetCheckSpec(NO_DUPLICATE_IDS, asset=key, description="Every source id lands once.")]
+    checks = [dg.AssetCheckSpec(NO_DUPLICATE_IDS, asset=key, description="Every source id lands once."),
+              dg.AssetCheckSpec(SYNC_SUCCEEDED, asset=key,
+                                description=f"The last sync from {source} succeeded. When it fails the run goes "
+                                            "on with this table's last good data (marked stale) and an alert."),
+              dg.AssetCheckSpec(FRESH, asset=key,
+                                description="The data is from a sync no older than sources.max_staleness_hours.")]
     if source_counts:
         checks.append(dg.AssetCheckSpec(
             COUNT_MATCHES_SOURCE, asset=key,
@@ -52,7 +61,7 @@ def raw_asset(source: str, source_object: str, *, resource_key: str, kinds: set[
         group_name="raw",
         kinds=kinds,
         description=description,
-        required_resource_keys={resource_key, "warehouse"},
+        required_resource_keys={resource_key, "warehouse", "alert_channels"},
         owners=["team:data"],
         tags={"source": source},
         check_specs=checks,
@@ -68,20 +77,61 @@ def raw_asset(source: str, source_object: str, *, resource_key: str, kinds: set[
         try:
             connector = getattr(context.resources, resource_key).connector(config)
             outcome = sync(connector, raw, config)
-        except SourceStopped as exc:
-            # Not a crash: committed pages stay and the next run resumes from the cursor.
-            raise dg.Failure(description=str(exc), allow_retries=False, metadata={
-                **raw.stats.as_metadata(), "cursor": raw.cursor() or ""}) from exc
         except SourceError as exc:
-            raise dg.Failure(description=str(exc), metadata=raw.stats.as_metadata()) from exc
+            # One source down is not all down: the table keeps its last good data (committed pages
+            # included), downstream steps run on it, and the failure is a red check and an alert.
+            return _stale_result(context, warehouse, raw, exc, source_counts)
         context.log.info(f"{source} {source_object}: {outcome.metadata()}")
+        resolve_event_alerts(warehouse, rule=SOURCE_DOWN_RULE, entity_type="source", entity_id=obj.key,
+                             reason="the sync succeeded again")
         return dg.MaterializeResult(
-            metadata={"dagster/row_count": outcome.live_rows, **outcome.metadata(),
+            metadata={"dagster/row_count": outcome.live_rows, **outcome.metadata(), "source_status": "ok",
                       "table": warehouse.qualified("raw", obj.table), "preview": _preview(warehouse, obj.table)},
-            check_results=_check_results(warehouse, obj.key, outcome, source_counts))
+            check_results=[*_check_results(warehouse, obj.key, outcome, source_counts),
+                           *_health_results(raw.health(), config, None)])
 
     _asset.__name__ = f"raw_{source}_{source_object}".lower()
     return _asset
+
+
+def _stale_result(context: dg.AssetExecutionContext, warehouse: Warehouse, raw: RawSync, exc: SourceError,
+                  source_counts: bool) -> dg.MaterializeResult:
+    config, obj = raw.config, raw.obj
+    health = raw.fail(str(exc))
+    since = health.last_success_at.isoformat() if health.last_success_at else "never"
+    context.log.error(f"{obj.key} sync failed; going on with its last good data (as of {since}): {exc}")
+    raise_event_alert(
+        warehouse, context.resources.alert_channels.channels(), config, rule=SOURCE_DOWN_RULE, severity="high",
+        entity_type="source", entity_id=obj.key,
+        message=f"{obj.source} {obj.source_object} sync failed: {exc} Customers, health and alerts were built "
+                f"from its last good data (as of {since}).",
+        details={"source": obj.source, "object": obj.source_object, "data_as_of": since, "error": str(exc)})
+    live = raw.live_count()
+    results = [dg.AssetCheckResult(check_name=NO_DUPLICATE_IDS, passed=not duplicate_ids(warehouse, obj.key))]
+    if source_counts:
+        results.append(dg.AssetCheckResult(check_name=COUNT_MATCHES_SOURCE, passed=False,
+                                           severity=dg.AssetCheckSeverity.WARN,
+                                           metadata={"live_rows": live, "source_total": -1,
+                                                     "why": "the source did not answer"}))
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": live, **raw.stats.as_metadata(), "source_status": "failed",
+                  "error": str(exc), "data_as_of": since, "table": warehouse.qualified("raw", obj.table)},
+        check_results=[*results, *_health_results(health, config, str(exc))])
+
+
+def _health_results(health: SourceHealth, config: dict[str, Any], error: str | None) -> list[dg.AssetCheckResult]:
+    now = utcnow()
+    limit = float(config.get("sources", {}).get("max_staleness_hours", 36))
+    age = health.stale_hours(now)
+    since = health.last_success_at.isoformat() if health.last_success_at else "never"
+    fresh = age is not None and age <= limit
+    return [
+        dg.AssetCheckResult(check_name=SYNC_SUCCEEDED, passed=error is None,
+                            metadata={"error": error or "none", "data_as_of": since}),
+        dg.AssetCheckResult(check_name=FRESH, passed=fresh, metadata={
+            "data_as_of": since, "hours_old": round(age, 1) if age is not None else -1.0,
+            "max_staleness_hours": limit, "stale_since": "not stale" if fresh else since}),
+    ]
 
 
 def _check_results(warehouse: Warehouse, key: str, outcome: SyncReport,

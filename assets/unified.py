@@ -8,6 +8,7 @@ from assets.landing import markdown_preview
 from hub.config import current_config
 from hub.pipeline.steps import StepResult
 from hub.pipeline.unified import build_applications, build_contacts, build_customers, build_deals
+from hub.raw import stale_objects
 from hub.reconcile.checks import customer_checks
 from resources.warehouse import WarehouseResource
 
@@ -33,7 +34,10 @@ def _result(result: StepResult, key: dg.AssetKey | None = None) -> dg.Materializ
     ],
 )
 def customers(warehouse: WarehouseResource):
-    customers_result, sources_result = build_customers(warehouse.get(), current_config())
+    wh = warehouse.get()
+    customers_result, sources_result = build_customers(wh, current_config())
+    # A source whose last sync failed is in here with its last good data: say so on the table.
+    customers_result.metadata["stale_sources"] = stale_objects(wh) or "none"
     yield _result(customers_result, CUSTOMERS)
     yield _result(sources_result, CUSTOMER_SOURCES)
 

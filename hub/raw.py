@@ -23,7 +23,8 @@ from hub.values import escape_record, read_escaped_record, timestamp_text
 from hub.values import text as text_value
 from hub.warehouse import Warehouse, utcnow
 
-__all__ = ["RAW_OBJECTS", "RawObject", "RawSync", "Record", "SourceError", "SourceStopped", "SyncStats",
+__all__ = ["RAW_OBJECTS", "RawObject", "RawSync", "Record", "SourceError", "SourceHealth", "SourceStopped",
+           "SyncStats", "stale_objects",
            "content_digest", "duplicate_ids", "hubspot_company_id", "load_payloads", "payload_hash", "payload_text"]
 
 _CHUNK = 500  # ids per IN (…) list: well under every backend's bind-parameter limit
@@ -66,6 +67,32 @@ class SyncStats:
 
     def as_metadata(self) -> dict[str, int]:
         return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """A raw object's freshness: stale when its last sync failed after its last complete one."""
+
+    last_success_at: dt.datetime | None
+    last_error: str | None
+    last_error_at: dt.datetime | None
+
+    @property
+    def failing(self) -> bool:
+        return self.last_error is not None
+
+    def stale_hours(self, now: dt.datetime) -> float | None:
+        return None if self.last_success_at is None else (now - self.last_success_at).total_seconds() / 3600
+
+
+def stale_objects(warehouse: Warehouse) -> dict[str, str]:
+    """``source/object`` -> "since …" for every raw object whose last sync failed (its data is the
+    last good one)."""
+    table = warehouse.table("raw", "sync_state")
+    with warehouse.engine.connect() as conn:
+        rows = conn.execute(sa.select(table.c.source, table.c.source_object, table.c.last_success_at,
+                                      table.c.last_error_at).where(table.c.last_error.is_not(None))).all()
+    return {f"{r[0]}/{r[1]}": f"data as of {r[2] or 'never'}; failing since {r[3]}" for r in rows}
 
 
 @dataclass(frozen=True)
@@ -205,10 +232,27 @@ class RawSync:
         """Close the sync: after a full listing, records not seen are marked deleted."""
         if self.full_refresh if full_listing is None else full_listing:
             self.mark_unlisted(set(self._seen))
-        else:
-            with self.warehouse.transaction() as conn:
-                self._write_state(conn, now=utcnow().isoformat())
+        now = utcnow().isoformat()
+        with self.warehouse.transaction() as conn:
+            self._write_state(conn, now=now, success=True)
         return self.stats
+
+    def fail(self, error: str) -> SourceHealth:
+        """Record that this sync failed: the raw table keeps its last good data, now stale."""
+        now = utcnow().isoformat()
+        with self.warehouse.transaction() as conn:
+            self._write_state(conn, now=now, error=error[:2000])
+        return self.health()
+
+    def health(self) -> SourceHealth:
+        """When this object last synced completely, and its last error if it failed since."""
+        table = self.warehouse.table("raw", "sync_state")
+        with self.warehouse.engine.connect() as conn:
+            row = conn.execute(sa.select(table.c.last_success_at, table.c.last_error, table.c.last_error_at).where(
+                table.c.source == self.obj.source, table.c.source_object == self.obj.source_object)).first()
+        if row is None:
+            return SourceHealth(None, None, None)
+        return SourceHealth(_as_datetime(row[0]), row[1], _as_datetime(row[2]))
 
     def live_ids(self) -> list[str]:
         with self.warehouse.engine.connect() as conn:
@@ -258,10 +302,16 @@ class RawSync:
         return [t.c.source == self.obj.source, t.c.source_object == self.obj.source_object]
 
     def _write_state(self, conn: sa.Connection, *, now: str, cursor_value: str | None = None,
-                     full: bool = False) -> None:
+                     full: bool = False, success: bool = False, error: str | None = None) -> None:
         row: dict[str, Any] = {"source": self.obj.source, "source_object": self.obj.source_object,
                                "updated_at": now}
         update = ["updated_at"]
+        if success:
+            row.update(last_success_at=now, last_error=None, last_error_at=None)
+            update += ["last_success_at", "last_error", "last_error_at"]
+        if error is not None:
+            row.update(last_error=error, last_error_at=now)
+            update += ["last_error", "last_error_at"]
         if cursor_value is not None:
             row["cursor_value"] = cursor_value
             update.append("cursor_value")
