@@ -134,9 +134,17 @@ def test_nightly_sync_on_two_celery_workers_matches_an_in_process_run(
             if "Celery worker" in metadata:
                 workers_by_step[record.step_key] = metadata["Celery worker"].value
         step_successes = instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_SUCCESS)
+        starts = {e.step_key: e.timestamp for e in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_START)}
+        ends = {e.step_key: e.timestamp for e in step_successes}
     # Every step ran on a worker, and both workers took steps.
     assert {e.step_key for e in step_successes} <= set(workers_by_step), workers_by_step
     assert {w.split("@")[0] for w in workers_by_step.values()} == set(WORKERS), workers_by_step
+    # Two workers run two steps at once, yet each source's pool kept its steps one at a time.
+    for source in ("airtable", "hubspot", "salesforce"):
+        spans = sorted((starts[k], ends[k]) for k in ends if k.startswith(f"raw__{source}__"))
+        assert len(spans) > 1, (source, sorted(ends))
+        overlaps = [(a, b) for a, b in zip(spans, spans[1:], strict=False) if b[0] < a[1]]
+        assert not overlaps, f"{source} steps overlapped: {overlaps}"
 
     # The same job in-process, on the same sources and usage files, into the reference warehouse.
     for name, value in {**emulators.env(), "HUB_HOME": str(tmp_path / "reference"),
