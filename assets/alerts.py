@@ -6,9 +6,9 @@ import dagster as dg
 
 from assets.health import CUSTOMER_HEALTH, KPI_DAILY
 from assets.landing import markdown_preview
-from hub.config import current_config
 from hub.pipeline.alerting import evaluate_alerts
 from resources.alerting import AlertChannelsResource
+from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 ALERTS = dg.AssetKey(["alerts", "alerts"])
@@ -20,7 +20,8 @@ ALERTS = dg.AssetKey(["alerts", "alerts"])
           description="Open / resolved alerts from the HUB_CONFIG rules, de-duplicated per rule, entity and "
                       "window, with cooldown and snooze; new ones are queued per channel in "
                       "alert_deliveries and delivered (Slack, signed webhook, email).")
-def alerts(warehouse: WarehouseResource, alert_channels: AlertChannelsResource) -> dg.MaterializeResult:
-    result = evaluate_alerts(warehouse.get(), current_config(), alert_channels.channels())
+def alerts(warehouse: WarehouseResource, alert_channels: AlertChannelsResource,
+           hub_config: HubConfigResource) -> dg.MaterializeResult:
+    result = evaluate_alerts(warehouse.get(), hub_config.get(), alert_channels.channels())
     return dg.MaterializeResult(metadata={"dagster/row_count": result.rows, **result.metadata,
                                           "preview": markdown_preview(result.preview, max_width=80)})

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 
 from assets.landing import markdown_preview
 from assets.usage import USAGE_DAILY
-from hub.config import current_config
 from hub.health import bands_of
 from hub.pipeline.health import build_health
 from hub.pipeline.metrics import build_kpis
+from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 CUSTOMER_HEALTH = dg.AssetKey(["metrics", "customer_health"])
@@ -30,19 +30,19 @@ def _today() -> pd.Timestamp:
           description="Health 0–100 per customer (usage 30%, support 20%, relationship 25%, outcomes 25%), "
                       "band, coverage, 7/30-day deltas and drivers in words; today's history row; the "
                       "lifecycle stage on customers. Definitions: docs/health.md.")
-def customer_health(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    result = build_health(warehouse.get(), current_config(), _today())
+def customer_health(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
+    result = build_health(warehouse.get(), hub_config.get(), _today())
     return dg.MaterializeResult(metadata={"dagster/row_count": result.rows, **result.metadata,
                                           "preview": markdown_preview(result.preview, max_width=80)})
 
 
 @dg.asset_check(asset=CUSTOMER_HEALTH, description="Every score is 0–100, its band follows the configured "
                 "bands, coverage is in (0, 1], and history holds one row per customer and day.")
-def customer_health_is_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def customer_health_is_consistent(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.AssetCheckResult:
     wh = warehouse.get()
     frame = wh.read("analytics", "customer_health", ["customer_id", "as_of", "health_score", "health_band",
                                                      "coverage"])
-    bands = current_config()["health"]["bands"]
+    bands = hub_config.get()["health"]["bands"]
     out_of_range = int((~frame["health_score"].between(0, 100)).sum())
     wrong_band = int((bands_of(frame["health_score"], bands) != frame["health_band"]).sum())
     bad_coverage = int((~frame["coverage"].between(0, 1, inclusive="right")).sum())
@@ -62,7 +62,7 @@ def customer_health_is_consistent(warehouse: WarehouseResource) -> dg.AssetCheck
           kinds={"pandas", "sql"}, owners=["team:data"],
           description="Seed 000's daily health check: applications yesterday, conversion, beta engagement, "
                       "PMF survey responses, satisfaction, support tickets — each green / yellow / red.")
-def kpi_daily(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    result = build_kpis(warehouse.get(), current_config(), _today())
+def kpi_daily(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
+    result = build_kpis(warehouse.get(), hub_config.get(), _today())
     return dg.MaterializeResult(metadata={"dagster/row_count": result.rows, **result.metadata,
                                           "preview": markdown_preview(result.preview)})

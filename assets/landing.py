@@ -8,7 +8,6 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from hub.config import current_config
 from hub.pipeline.alerting import raise_event_alert, resolve_event_alerts
 from hub.raw import RAW_OBJECTS, RawSync, SourceError, SourceHealth, duplicate_ids
 from hub.sync import SyncReport
@@ -61,7 +60,7 @@ def raw_asset(source: str, source_object: str, *, resource_key: str, kinds: set[
         group_name="raw",
         kinds=kinds,
         description=description,
-        required_resource_keys={resource_key, "warehouse", "alert_channels"},
+        required_resource_keys={resource_key, "warehouse", "alert_channels", "hub_config"},
         owners=["team:data"],
         tags={"source": source},
         check_specs=checks,
@@ -72,7 +71,7 @@ def raw_asset(source: str, source_object: str, *, resource_key: str, kinds: set[
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         warehouse_resource: WarehouseResource = context.resources.warehouse
         warehouse = warehouse_resource.get()
-        config = current_config()
+        config = context.resources.hub_config.get()
         raw = RawSync(warehouse, obj, config, full_refresh=False)
         try:
             connector = getattr(context.resources, resource_key).connector(config)

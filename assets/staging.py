@@ -5,9 +5,9 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.landing import markdown_preview
-from hub.config import current_config
 from hub.pipeline.unified import STAGING_TABLES, build_staging
 from hub.raw import RAW_OBJECTS
+from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 DESCRIPTIONS = {
@@ -29,8 +29,8 @@ DESCRIPTIONS = {
         for name in STAGING_TABLES
     ],
 )
-def staging_tables(warehouse: WarehouseResource):
-    results = build_staging(warehouse.get(), current_config())
+def staging_tables(warehouse: WarehouseResource, hub_config: HubConfigResource):
+    results = build_staging(warehouse.get(), hub_config.get())
     for name, result in results.items():
         yield dg.MaterializeResult(asset_key=["staging", name], metadata={
             "dagster/row_count": result.rows, **result.metadata, "preview": markdown_preview(result.preview)})

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.landing import markdown_preview
-from hub.config import current_config
 from hub.pipeline.steps import StepResult
 from hub.pipeline.unified import build_applications, build_contacts, build_customers, build_deals
 from hub.raw import stale_objects
 from hub.reconcile.checks import customer_checks
+from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 STAGING = lambda *names: [dg.AssetKey(["staging", n]) for n in names]  # noqa: E731
@@ -33,9 +33,9 @@ def _result(result: StepResult, key: dg.AssetKey | None = None) -> dg.Materializ
                      description="Crosswalk: every source record -> its customer, with the rule that matched it."),
     ],
 )
-def customers(warehouse: WarehouseResource):
+def customers(warehouse: WarehouseResource, hub_config: HubConfigResource):
     wh = warehouse.get()
-    customers_result, sources_result = build_customers(wh, current_config())
+    customers_result, sources_result = build_customers(wh, hub_config.get())
     # A source whose last sync failed is in here with its last good data: say so on the table.
     customers_result.metadata["stale_sources"] = stale_objects(wh) or "none"
     yield _result(customers_result, CUSTOMERS)
@@ -45,23 +45,23 @@ def customers(warehouse: WarehouseResource):
 @dg.asset(key=["unified", "contacts"], group_name="unified", deps=[CUSTOMER_SOURCES, *STAGING("people")],
           kinds={"pandas", "sql"}, owners=["team:data"],
           description="People de-duplicated by normalised email, attached to their customer.")
-def contacts(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    return _result(build_contacts(warehouse.get(), current_config()))
+def contacts(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
+    return _result(build_contacts(warehouse.get(), hub_config.get()))
 
 
 @dg.asset(key=["unified", "deals"], group_name="unified", deps=[CUSTOMER_SOURCES, *STAGING("deals")],
           kinds={"pandas", "sql"}, owners=["team:data"],
           description="HubSpot deals and Salesforce opportunities on the seed's nine stages, per customer.")
-def deals(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    return _result(build_deals(warehouse.get(), current_config()))
+def deals(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
+    return _result(build_deals(warehouse.get(), hub_config.get()))
 
 
 @dg.asset(key=["unified", "applications"], group_name="unified",
           deps=[CUSTOMER_SOURCES, dg.AssetKey(["raw", "airtable", "applications"]), *STAGING("activities")],
           kinds={"pandas", "sql"}, owners=["team:data"],
           description="Beta applications with the seed's lead score (50 points) and auto-assign flag.")
-def applications(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    return _result(build_applications(warehouse.get(), current_config()))
+def applications(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
+    return _result(build_applications(warehouse.get(), hub_config.get()))
 
 
 CHECK_DESCRIPTIONS = {
@@ -77,10 +77,10 @@ CHECK_DESCRIPTIONS = {
     dg.AssetCheckSpec(name, asset=CUSTOMERS, description=text, blocking=name != "customer_count_stable")
     for name, text in CHECK_DESCRIPTIONS.items()
 ])
-def customers_are_unique(warehouse: WarehouseResource):
+def customers_are_unique(warehouse: WarehouseResource, hub_config: HubConfigResource):
     """The customers checks (registered in hub/definitions.py under this name)."""
     wh = warehouse.get()
-    settings = current_config()["reconcile"]
+    settings = hub_config.get()["reconcile"]
     outcomes = customer_checks(
         wh.read("analytics", "customers", ["customer_id"]),
         wh.read("analytics", "customer_sources", ["source", "source_object", "source_id", "customer_id"]),

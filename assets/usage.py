@@ -5,8 +5,9 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.landing import markdown_preview
-from hub.config import current_config, settings
+from hub.config import settings
 from hub.pipeline.metrics import build_usage_daily, ingest_usage
+from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 USAGE_EVENTS = dg.AssetKey(["raw", "usage", "events"])
@@ -17,8 +18,8 @@ USAGE_DAILY = dg.AssetKey(["metrics", "usage_daily"])
           tags={"source": "usage"},
           description="Usage-log events (JSON Lines, gzip or CSV) from HUB_USAGE_LOG_DIR. Every line is "
                       "loaded or quarantined with its reason; a file is never loaded twice.")
-def usage_events(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    result = ingest_usage(warehouse.get(), settings().usage_log_dir, current_config())
+def usage_events(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
+    result = ingest_usage(warehouse.get(), settings().usage_log_dir, hub_config.get())
     return dg.MaterializeResult(metadata={"dagster/row_count": result.metadata["events_total"], **result.metadata})
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from hub.alerts import RuleError, rules_from_config
+from hub.config_schema import problems
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 
@@ -103,10 +104,14 @@ def load_config(path: Path | str | None = None) -> dict[str, Any]:
     try:
         override = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"HUB_CONFIG file {path} is not valid YAML: {exc}") from exc
+        raise ConfigError(f"HUB_CONFIG file {path} is not valid YAML: {exc}") from None
     if not isinstance(override, dict):
         raise ConfigError(f"HUB_CONFIG file {path} must hold a mapping at the top level")
     config = merge(config, override)
+    found = problems(config)
+    if found:
+        raise ConfigError(f"HUB_CONFIG file {path} has {len(found)} problem{'s' if len(found) > 1 else ''}:\n"
+                          + "\n".join(f"  - {p}" for p in found))
     _validate(config, path)
     return config
 
@@ -131,6 +136,12 @@ def _cached(path: str | None) -> dict[str, Any]:
 
 
 def current_config() -> dict[str, Any]:
-    """The configuration ``HUB_CONFIG`` points at now (cached per path; treat as read-only)."""
+    """The configuration ``HUB_CONFIG`` points at now (cached per path; treat as read-only).
+    Assets get it from the ``hub_config`` resource; this is for code outside a run (the CLI)."""
     file = settings().config_file
     return _cached(str(file) if file else None)
+
+
+def cached_config(path: str | None) -> dict[str, Any]:
+    """The validated configuration of ``path`` (None: the built-in defaults), read once per process."""
+    return _cached(path)

@@ -16,9 +16,10 @@ from assets.execution import executor_from_environment
 from assets.hubspot import hubspot_assets
 from assets.jobs import JOBS
 from assets.salesforce import salesforce_assets
-from hub.config import settings
+from hub.config import load_config, settings
 from resources.airtable import AirtableResource
 from resources.alerting import AlertChannelsResource
+from resources.config import HubConfigResource
 from resources.hubspot import HubSpotResource
 from resources.salesforce import SalesforceResource
 from resources.warehouse import WarehouseResource
@@ -41,6 +42,7 @@ def _plain(name: str) -> str | None:
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     s = settings()
     return {
+        "hub_config": HubConfigResource(path=str(s.config_file) if s.config_file else None),
         # The URL may carry a password: pass it as EnvVar when it comes from the environment.
         "warehouse": WarehouseResource(url=_secret("HUB_WAREHOUSE_URL") or s.warehouse_url),
         "airtable": AirtableResource(api_url=s.airtable_api_url, token=_secret("AIRTABLE_TOKEN"),
@@ -61,6 +63,8 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 
 def build_definitions() -> dg.Definitions:
+    # HUB_CONFIG is checked once, here, before any step: a wrong key or type is one message.
+    load_config(settings().config_file)
     return dg.Definitions(
         assets=[*airtable_assets, *hubspot_assets, *salesforce_assets,
                 *dg.load_assets_from_modules([usage, staging, unified, health, alerts])],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import dagster as dg
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from hub.warehouse import Warehouse, create_engine_for
@@ -23,5 +24,15 @@ class WarehouseResource(dg.ConfigurableResource):
     def get(self) -> Warehouse:
         """The warehouse with every DDL file of sql/ applied (a cheap check once applied)."""
         warehouse = Warehouse(self.url, engine=_engine(self.url))
-        warehouse.migrate()
+        try:
+            warehouse.migrate()
+        except sa.exc.OperationalError as exc:
+            # One sentence naming the variable, instead of a driver traceback in every step.
+            raise WarehouseUnavailable(
+                f"the warehouse at {warehouse.describe()} did not answer ({str(exc.orig).strip().splitlines()[0][:160]}): "
+                "start the database or fix HUB_WAREHOUSE_URL; `hub check` tries it") from None
         return warehouse
+
+
+class WarehouseUnavailable(RuntimeError):
+    """HUB_WAREHOUSE_URL points at a database that does not answer."""
