@@ -66,12 +66,13 @@ def _home_lock() -> Iterator[None]:
         lock.release()
 
 
-def _start_sources(companies: int, seed: int, *, rate_limits: bool):  # noqa: ANN202
+def _start_sources(companies: int, seed: int, *, rate_limits: bool, tidy: bool = False):  # noqa: ANN202
     from hub import synth
     from hub.emulators import start_emulators
 
-    data = synth.generate(companies, seed)
-    written = synth.write_usage_logs(data, settings().usage_log_dir, fmt="jsonl.gz", bad_lines=3, seed=seed)
+    data = synth.generate(companies, seed, tidy=tidy)
+    written = synth.write_usage_logs(data, settings().usage_log_dir, fmt="jsonl.gz", bad_lines=3, seed=seed,
+                                     tidy=tidy)
     emulators = start_emulators(data, rate_limits=rate_limits)
     os.environ.update(emulators.env())
     return data, written, emulators
@@ -81,9 +82,11 @@ def demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with _home_lock():
         _prepare_home()
-        print(f"customer-hub demo: {args.companies} synthetic companies (seed {args.seed}), emulated "
-              "Airtable, HubSpot and Salesforce on 127.0.0.1")
-        _data, written, emulators = _start_sources(args.companies, args.seed, rate_limits=True)
+        _preflight_or_exit()
+        print(f"customer-hub demo: {args.companies} synthetic companies (seed {args.seed}, "
+              f"{'tidy' if args.tidy else 'messy, as real APIs send it'}), emulated Airtable, HubSpot and "
+              "Salesforce on 127.0.0.1")
+        _data, written, emulators = _start_sources(args.companies, args.seed, rate_limits=True, tidy=args.tidy)
         try:
             status = _run_once(written, started)
         except BaseException:
@@ -94,6 +97,61 @@ def demo(args: argparse.Namespace) -> int:
         return _run_ui(emulators, args.port) if args.ui else status
     finally:
         emulators.stop()
+
+
+def _preflight_or_exit() -> None:
+    """HUB_CONFIG and the warehouse, checked before anything runs: one message, not a failure per step."""
+    from hub.config import load_config
+    from hub.preflight import check_warehouse, probe
+
+    load_config(settings().config_file)
+    warehouse = probe("warehouse", lambda: check_warehouse(settings().warehouse_url))
+    if not warehouse.ok:
+        raise SystemExit(f"hub: the warehouse is not usable: {warehouse.detail}")
+
+
+def check(_args: argparse.Namespace) -> int:
+    """Try the configuration, the warehouse, each source and channel: one line each."""
+    import dagster as dg
+
+    from hub import preflight
+    from hub.config import load_config
+
+    s = settings()
+    def config_ok() -> str:
+        load_config(s.config_file)
+        return f"{s.config_file} is valid" if s.config_file else "built-in defaults (HUB_CONFIG not set)"
+
+    config_line = preflight.probe("HUB_CONFIG", config_ok)
+    findings = [config_line, preflight.probe("warehouse", lambda: preflight.check_warehouse(s.warehouse_url)),
+                preflight.probe("usage logs", lambda: preflight.check_usage_dir(s))]
+    if config_line.ok:
+        if str(REPO) not in sys.path:  # assets/, resources/ are run from the repository root
+            sys.path.insert(0, str(REPO))
+        from hub.definitions import build_resources
+
+        config = load_config(s.config_file)
+        resources = build_resources()
+        for name, probe_source in (("airtable", preflight.check_airtable), ("hubspot", preflight.check_hubspot),
+                                   ("salesforce", preflight.check_salesforce)):
+            findings.append(preflight.probe(name, lambda n=name, f=probe_source: _with_resource(
+                dg, resources[n], lambda r: f(r, config))))
+        channels = _with_resource(dg, resources["alert_channels"], lambda r: r.channels())
+        if not channels:
+            findings.append(preflight.Finding("alert channels", True, "none configured: alerts stay in the "
+                                              "alerts table (set HUB_ALERT_SLACK_WEBHOOK_URL, … to deliver)"))
+        for channel in channels:
+            findings.append(preflight.probe(f"channel {channel.name}", lambda c=channel: preflight.check_channel(c)))
+    for finding in findings:
+        print(finding.line())
+    failed = [f for f in findings if not f.ok]
+    print(f"\n{len(findings) - len(failed)} ok, {len(failed)} failing")
+    return 1 if failed else 0
+
+
+def _with_resource(dg, resource, use):  # noqa: ANN001, ANN202 - resolves EnvVar secrets like a run does
+    with dg.build_resources({"r": resource}) as built:
+        return use(built.r)
 
 
 def _run_once(written: list[Path], started: float) -> int:
@@ -221,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=3000, help="the UI's port with --ui (default 3000)")
     p.add_argument("--companies", type=int, default=300, help="synthetic companies (default 300)")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--tidy", action="store_true",
+                   help="no mess in the synthetic data (omitted fields, odd text, duplicates...): for benchmarks")
     p.set_defaults(func=demo)
     p = commands.add_parser("emulate", help="serve the Airtable, HubSpot and Salesforce emulators")
     p.add_argument("--companies", type=int, default=300)
@@ -232,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("deployment", nargs="?", choices=DEPLOYMENTS, default="single-user")
     p.add_argument("--write", action="store_true", help="write $DAGSTER_HOME/dagster.yaml unless it exists")
     p.set_defaults(func=instance)
+    p = commands.add_parser("check", help="try HUB_CONFIG, the warehouse, each source and alert channel: "
+                                          "one line each (ok / what is wrong / how to fix)")
+    p.set_defaults(func=check)
     p = commands.add_parser("migrate", help="apply the warehouse DDL of sql/ to HUB_WAREHOUSE_URL")
     p.set_defaults(func=migrate)
     p = commands.add_parser("alerts", help="list open alerts, or snooze one (--snooze ALERT_ID --hours N)")
@@ -239,7 +302,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--hours", type=float, default=24.0, help="snooze length (default 24)")
     p.set_defaults(func=alerts)
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    from hub.config import ConfigError
+
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:  # one message naming the key, not a traceback per step
+        print(f"hub: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
