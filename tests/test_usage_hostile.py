@@ -183,3 +183,27 @@ def test_files_being_written_by_name_are_not_listed(tmp_path: Path) -> None:
     for name in ("a.jsonl.part", "b.jsonl.tmp", ".c.jsonl", "d.jsonl"):
         (tmp_path / name).write_text(_line() + "\n")
     assert [p.name for p in list_usage_files(tmp_path)] == ["d.jsonl"]
+
+
+def test_unknown_customer_lines_are_quarantined_not_also_loaded(warehouse: Warehouse, tmp_path: Path) -> None:
+    """Reported: unknown-customer lines were counted as loaded and as quarantined."""
+    from hub.config import load_config
+    from hub.pipeline.metrics import build_usage_daily
+    from hub.pipeline.unified import build_customers, build_staging
+    from hub.raw import RAW_OBJECTS, RawSync
+
+    config = load_config()
+    names = config["airtable"]["fields"]["applications"]
+    sync = RawSync(warehouse, RAW_OBJECTS["airtable/applications"], config)
+    sync.add_page([{"id": "recKNOWN0000000001", "createdTime": "2026-11-01T00:00:00.000Z",
+                    "fields": {names["application_id"]: "BETA-000001", names["company"]: "Known Ltd"}}])
+    sync.finish()
+    build_staging(warehouse, config)
+    build_customers(warehouse, config)
+    _write_lines(tmp_path / "a.jsonl", [_line(), _line(customer_id="NOBODY-1"), "{broken", _line(user_id="u9")])
+    _ingest(warehouse, tmp_path)
+    build_usage_daily(warehouse)
+    accounting = warehouse.read("raw", "usage_file_accounting").set_index("file_name").loc["a.jsonl"]
+    assert (accounting["lines_in"], accounting["lines_loaded"], accounting["lines_quarantined"]) == (4, 2, 2)
+    assert accounting["lines_unknown_customer"] == 1
+    assert warehouse.read("analytics", "usage_daily")["api_calls"].sum() == 2
