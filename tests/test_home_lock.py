@@ -9,7 +9,10 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from deploy_support import BIN, REPO, base_env
+
+pytestmark = pytest.mark.deploy  # three real `hub demo` processes: a minute or two
 
 DEMO_TIMEOUT_SECONDS = 150
 WAITING_SENTENCE = "another hub command is running on HUB_HOME"
@@ -19,7 +22,7 @@ def _demo(home: Path) -> subprocess.Popen[str]:
     # The venv is not activated: .venv/bin/hub must find everything on its own.
     env = base_env(HUB_HOME=str(home), PATH="/usr/bin:/bin")
     env.pop("PYTHONPATH")
-    return subprocess.Popen([str(BIN / "hub"), "demo", "--companies", "20", "--seed", "5"], cwd=REPO, env=env,
+    return subprocess.Popen([str(BIN / "hub"), "demo", "--companies", "10", "--seed", "5"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
