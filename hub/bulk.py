@@ -77,17 +77,21 @@ def _csv(table: sa.Table, names: list[str], frame: pd.DataFrame) -> str:
 
 
 def bulk_write(warehouse: Warehouse, layer: str, name: str, frame: pd.DataFrame, *,
-               key: Sequence[str] | None = None, conn: Connection | None = None) -> int:
-    """Insert ``frame``; with ``key``, rows whose key exists are updated instead (an upsert)."""
+               key: Sequence[str] | None = None, conn: Connection | None = None,
+               update: Sequence[str] | None = None, key_where: str | None = None) -> int:
+    """Insert ``frame``; with ``key``, rows whose key exists are updated instead (an upsert): every
+    other column, or only ``update`` (empty: the existing row is kept). ``key_where`` is the predicate
+    of the partial unique index on ``key`` (SQL text written in code, never a value)."""
     if frame.empty:
         return 0
     quote = warehouse.engine.dialect.identifier_preparer.quote
     table, target, names = _columns(warehouse, layer, name, frame)
     cols = ", ".join(quote(n) for n in names)
-    updated = [n for n in names if n not in (key or [])]
+    updated = [n for n in names if n not in (key or [])] if update is None else [n for n in update if n in names]
     conflict = ""
     if key:
-        conflict = f" ON CONFLICT ({', '.join(quote(k) for k in key)}) " + (
+        arbiter = f"({', '.join(quote(k) for k in key)})" + (f" WHERE {key_where}" if key_where else "")
+        conflict = f" ON CONFLICT {arbiter} " + (
             f"DO UPDATE SET {', '.join(f'{quote(n)} = excluded.{quote(n)}' for n in updated)}"
             if updated else "DO NOTHING")
     with _connection(warehouse, conn) as c:

@@ -11,7 +11,16 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from hub.alert_lifecycle import ALERT_COLUMNS, Transition, advance, alert_id, lookback_hours, snooze
+from hub.alert_lifecycle import (
+    ALERT_COLUMNS,
+    KEY,
+    REFRESHED,
+    Transition,
+    advance,
+    alert_id,
+    lookback_hours,
+    snooze,
+)
 from hub.alerts import ENTITIES, evaluate_rules, route, rules_from_config
 from hub.bulk import bulk_write
 from hub.outbox import Channel, plan, routes_for
@@ -24,6 +33,9 @@ from hub.pipeline.outbox import (
 )
 from hub.pipeline.steps import StepResult
 from hub.warehouse import Warehouse, utcnow
+
+# The predicate of the partial unique index alerts_one_active (sql/032_alert_uniqueness.sql).
+ACTIVE_ALERT = "status <> 'resolved'"
 
 
 def drain(warehouse: Warehouse, channels: Sequence[Channel], config: dict[str, Any],
@@ -43,17 +55,35 @@ def _recent_rule_alerts(warehouse: Warehouse, since: str) -> pd.DataFrame:
 def _write(warehouse: Warehouse, transition: Transition, channels: Sequence[Channel], config: dict[str, Any],
            now: str) -> None:
     """The alert rows and their deliveries, in one transaction: an announced alert is never
-    written without its outbox rows."""
+    written without its outbox rows.
+
+    The database holds one active alert per (rule, entity, window) and one delivery per notice and
+    channel (sql/032): a new alert that another evaluation opened first refreshes that alert instead
+    and announces nothing, so two evaluations at once converge on the same rows."""
     deliveries, status = plan(transition.alerts, transition.notices, routes_for(channels, config["alerts"]["channels"]),
                               now)
     rows = transition.alerts
     if status and len(rows):
         announced = rows["alert_id"].map(status)
         rows = rows.assign(delivery_status=announced.fillna(rows["delivery_status"]))
+    fired = sorted({alert for alert, notice in transition.notices if notice == "fired"})
+    new = rows["alert_id"].isin(fired)
     with warehouse.transaction() as conn:
-        bulk_write(warehouse, "analytics", "alerts", rows, key=["alert_id"], conn=conn)
-        warehouse.upsert("analytics", "alert_deliveries", deliveries, key=["delivery_id"], update=[], conn=conn)
+        bulk_write(warehouse, "analytics", "alerts", rows[~new], key=["alert_id"], conn=conn)
+        bulk_write(warehouse, "analytics", "alerts", rows[new], key=KEY, key_where=ACTIVE_ALERT,
+                   update=[*REFRESHED, "last_fired_at"], conn=conn)
+        lost = set(fired) - _stored(warehouse, conn, fired)
+        deliveries = deliveries[~deliveries["alert_id"].isin(lost)]
+        warehouse.upsert("analytics", "alert_deliveries", deliveries, key=["alert_id", "channel", "notice"],
+                         update=[], conn=conn)
     refresh_delivery_status(warehouse, deliveries["alert_id"].unique())
+
+
+def _stored(warehouse: Warehouse, conn: sa.Connection, alert_ids: Sequence[str]) -> set[str]:
+    """Which of these alerts the ``alerts`` table holds (in chunks: SQLite caps bound parameters)."""
+    a = warehouse.table("analytics", "alerts")
+    return {found for i in range(0, len(alert_ids), 5000)
+            for found in conn.execute(sa.select(a.c.alert_id).where(a.c.alert_id.in_(alert_ids[i:i + 5000]))).scalars()}
 
 
 def evaluate_alerts(warehouse: Warehouse, config: dict[str, Any], channels: Sequence[Channel],
