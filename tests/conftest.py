@@ -1,8 +1,9 @@
 """Shared fixtures: a fresh warehouse on each backend.
 
-PostgreSQL tests use HUB_TEST_POSTGRES_URL (default: the local server's ``hub_test`` database).
-They skip with the reason when it is unreachable, unless HUB_REQUIRE_POSTGRES=1 (CI sets it),
-where an unreachable server fails them instead.
+PostgreSQL tests use HUB_TEST_POSTGRES_URL (default: the local server's ``hub_test`` database),
+creating the database when the server answers and it does not exist yet. They skip, naming the
+server, only when the server does not answer, unless HUB_REQUIRE_POSTGRES=1 (CI sets it), where
+they fail instead.
 """
 
 from __future__ import annotations
@@ -17,20 +18,58 @@ import sqlalchemy as sa
 from hub.warehouse import Warehouse, normalise_url
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/hub_test")
+_ready: set[str] = set()
+
+
+def postgres_database(url: str, *, required: bool) -> str:
+    """``url`` once its database exists (created through the ``postgres`` maintenance database when
+    the server answers without it); a skip, or with ``required`` a failure, when the server does not."""
+    if url in _ready:
+        return url
+    target = sa.make_url(normalise_url(url))
+    try:
+        _connect(target)
+    except sa.exc.OperationalError:
+        _create_database(target, required=required)
+    _ready.add(url)
+    return url
+
+
+def _connect(url: sa.URL) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    finally:
+        engine.dispose()
+
+
+def _create_database(target: sa.URL, *, required: bool) -> None:
+    server = f"{target.host or 'localhost'}:{target.port or 5432}"
+    maintenance = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    exists = sa.text("SELECT 1 FROM pg_database WHERE datname = :name")
+    try:
+        with maintenance.connect() as conn:
+            if conn.execute(exists, {"name": target.database}).first() is None:
+                try:
+                    conn.exec_driver_sql(f"CREATE DATABASE {conn.dialect.identifier_preparer.quote(target.database)}")
+                except sa.exc.DBAPIError:
+                    if conn.execute(exists, {"name": target.database}).first() is None:
+                        raise  # not a concurrent creation: e.g. no CREATEDB privilege
+    except sa.exc.OperationalError as exc:
+        first_line = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        reason = (f"PostgreSQL server at {server} does not answer ({first_line}); start it or set "
+                  "HUB_TEST_POSTGRES_URL")
+        if required:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    finally:
+        maintenance.dispose()
+    _connect(target)
 
 
 def _postgres_or_skip() -> str:
-    try:
-        engine = sa.create_engine(normalise_url(POSTGRES_URL))
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server here"
-        reason = f"PostgreSQL unreachable at {POSTGRES_URL} ({type(exc).__name__}); set HUB_TEST_POSTGRES_URL"
-        if os.environ.get("HUB_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return POSTGRES_URL
+    return postgres_database(POSTGRES_URL, required=os.environ.get("HUB_REQUIRE_POSTGRES") == "1")
 
 
 def fresh_postgres() -> Warehouse:

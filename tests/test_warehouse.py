@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pandas as pd
+import pytest
+import sqlalchemy as sa
+from conftest import POSTGRES_URL, postgres_database
 
 from hub.config import load_config
 from hub.raw import RAW_OBJECTS, RawSync, load_payloads
-from hub.warehouse import Warehouse
+from hub.warehouse import Warehouse, normalise_url
+
+REQUIRED = os.environ.get("HUB_REQUIRE_POSTGRES") == "1"
 
 CONTRACT = {
     "customers": {"customer_id", "name", "domain", "industry", "lifecycle_stage", "owner", "mrr", "arr",
@@ -86,3 +92,36 @@ def test_upsert_updates_in_place(warehouse: Warehouse) -> None:
                      key=["date", "kpi"])
     frame = warehouse.read("analytics", "kpi_daily")
     assert len(frame) == 1 and frame.iloc[0]["status"] == "green"
+
+
+def test_normalise_url_keeps_an_explicit_driver_and_picks_psycopg_3_for_a_bare_url() -> None:
+    for explicit in ("postgresql+psycopg2://u@db:5432/hub", "postgresql+psycopg://u@db:5432/hub", "sqlite:///w.db"):
+        assert normalise_url(explicit) == explicit
+    for bare in ("postgresql://u@db:5432/hub", "postgres://u@db:5432/hub"):
+        assert normalise_url(bare) == "postgresql+psycopg://u@db:5432/hub"  # psycopg 3 is a dependency
+
+
+def test_the_postgres_fixture_names_the_server_that_does_not_answer() -> None:
+    silent = "postgresql://postgres@127.0.0.1:1/hub_test"
+    with pytest.raises(pytest.skip.Exception, match=r"server at 127\.0\.0\.1:1 does not answer"):
+        postgres_database(silent, required=False)
+    with pytest.raises(pytest.fail.Exception, match=r"server at 127\.0\.0\.1:1 does not answer"):
+        postgres_database(silent, required=True)
+
+
+@pytest.mark.postgres
+def test_the_postgres_fixture_creates_its_database_when_the_server_answers_without_it() -> None:
+    server = sa.make_url(normalise_url(postgres_database(POSTGRES_URL, required=REQUIRED)))
+    name = f"hub_fixture_{os.getpid()}"
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    exists = sa.text("SELECT count(*) FROM pg_database WHERE datname = :name")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        postgres_database(server.set(database=name).render_as_string(hide_password=False), required=True)
+        with admin.connect() as conn:
+            assert conn.execute(exists, {"name": name}).scalar_one() == 1
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
