@@ -40,7 +40,9 @@ def new_check_results(instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey]
         name = f"{key.asset_key.to_user_string()}:{key.name}"
         record = instance.get_latest_asset_check_evaluation_record(key)
         evaluation = record.evaluation if record is not None else None
-        if evaluation is None or record.id <= seen.get(name, 0):
+        # A check of a run in flight has only its plan (AssetCheckEvaluationPlanned, no result yet);
+        # its row keeps its id when the result lands, so it is picked up then.
+        if not isinstance(evaluation, dg.AssetCheckEvaluation) or record.id <= seen.get(name, 0):
             continue
         out.append({"id": record.id, "check": name, "passed": bool(evaluation.passed),
                     "severity": evaluation.severity.value, "run_id": record.run_id,
