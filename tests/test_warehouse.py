@@ -125,3 +125,20 @@ def test_the_postgres_fixture_creates_its_database_when_the_server_answers_witho
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.dispose()
+
+
+def test_timestamp_columns_compare_with_the_iso_text_the_pipeline_binds(warehouse: Warehouse) -> None:
+    """psycopg 3 sent such text as VARCHAR, which PostgreSQL refuses to compare with TIMESTAMPTZ."""
+    warehouse.upsert("analytics", "alert_deliveries", [
+        {"delivery_id": f"d{n}", "alert_id": "a", "channel": "webhook", "notice": f"reminder-{n}", "status": "pending",
+         "created_at": f"2026-11-2{n}T08:00:00+00:00", "claimed_at": f"2026-11-2{n}T08:00:00Z"} for n in (1, 2, 3)],
+        key=["delivery_id"])
+    d = warehouse.table("analytics", "alert_deliveries")
+    since = warehouse.read("analytics", "alert_deliveries", ["delivery_id"],
+                           where=sa.and_(d.c.created_at >= "2026-11-22T08:00:00+00:00",
+                                         d.c.claimed_at < "2026-11-23T08:00:00"))  # naive text is UTC
+    assert since["delivery_id"].tolist() == ["d2"]
+    with warehouse.transaction() as conn:
+        conn.execute(sa.update(d).where(d.c.claimed_at < "2026-11-22T00:00:00+00:00").values(claimed_at=None))
+    assert warehouse.read("analytics", "alert_deliveries", ["delivery_id"],
+                          where=d.c.claimed_at.is_(None))["delivery_id"].tolist() == ["d1"]
