@@ -264,11 +264,15 @@ class IsoTimestamp(sa.types.TypeDecorator):
     def process_bind_param(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             return None
-        when = pd.Timestamp(value)
-        if pd.isna(when):
-            return None
+        try:  # the C parser: pd.Timestamp costs 30 µs a value, seconds over a 100k-row upsert
+            when = dt.datetime.fromisoformat(value) if isinstance(value, str) else pd.Timestamp(value).to_pydatetime()
+        except ValueError:
+            parsed = pd.Timestamp(value)
+            if pd.isna(parsed):
+                return None
+            when = parsed.to_pydatetime()
         # Naive text is UTC, as everywhere in the hub (hub.timeparse), not the session's time zone.
-        return (when.tz_localize("UTC") if when.tzinfo is None else when).to_pydatetime()
+        return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
 
 
 def _iso_timestamps(_inspector: Any, _table: sa.Table, column: dict[str, Any]) -> None:
