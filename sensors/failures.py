@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from hub.config import current_config
 from hub.pipeline.alerting import raise_event_alert, resolve_event_alerts
 from resources.alerting import AlertChannelsResource
+from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 RUN_RULE = "run_failure"
@@ -16,10 +16,10 @@ RUN_RULE = "run_failure"
 @dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING, monitor_all_code_locations=False,
                        description="Raises a run_failure alert for a failed run of this code location.")
 def run_failure_alert_sensor(context: dg.RunFailureSensorContext, warehouse: WarehouseResource,
-                             alert_channels: AlertChannelsResource) -> None:
+                             alert_channels: AlertChannelsResource, hub_config: HubConfigResource) -> None:
     run = context.dagster_run
     message = context.failure_event.message or "run failed"
-    raise_event_alert(warehouse.get(), alert_channels.channels(), current_config(), rule=RUN_RULE, severity="high",
+    raise_event_alert(warehouse.get(), alert_channels.channels(), hub_config.get(), rule=RUN_RULE, severity="high",
                       entity_type="job", entity_id=run.job_name,
                       message=f"Dagster run {run.run_id[:8]} of job {run.job_name} failed: {message[:500]}",
                       details={"run_id": run.run_id, "job": run.job_name})

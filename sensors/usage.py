@@ -11,8 +11,9 @@ import dagster as dg
 import sqlalchemy as sa
 
 from assets.jobs import usage_ingest
-from hub.config import current_config, settings
+from hub.config import settings
 from hub.usage import UsageRules, list_usage_files
+from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 
@@ -38,9 +39,10 @@ def loaded_states(warehouse: WarehouseResource) -> dict[str, list[float]]:
            description="Starts usage_ingest when a usage-log file appears, grows, or has become quiet "
                        "(a half-written last line is loaded then) in HUB_USAGE_LOG_DIR — not for files the "
                        "warehouse has already read as they are.")
-def usage_log_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult | dg.SkipReason:
+def usage_log_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource,
+                     hub_config: HubConfigResource) -> dg.SensorResult | dg.SkipReason:
     directory = settings().usage_log_dir
-    rules = UsageRules.from_config(current_config().get("usage"))
+    rules = UsageRules.from_config(hub_config.get().get("usage"))
     seen: dict[str, list] = json.loads(context.cursor) if context.cursor else {}
     current = file_states(directory, rules.stable_seconds)
     loaded = loaded_states(warehouse)

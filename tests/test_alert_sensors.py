@@ -11,6 +11,7 @@ from alert_receivers import HttpCapture
 
 from hub.warehouse import Warehouse
 from resources.alerting import AlertChannelsResource
+from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 from sensors.alerts import alert_delivery_sensor, asset_check_alert_sensor
 from sensors.failures import run_failure_alert_sensor, run_success_clears_alert_sensor
@@ -48,7 +49,7 @@ def slack():
 
 
 def _resources(warehouse: Warehouse, slack: HttpCapture) -> dict:
-    return {"warehouse": WarehouseResource(url=warehouse.url),
+    return {"warehouse": WarehouseResource(url=warehouse.url), "hub_config": HubConfigResource(),
             "alert_channels": AlertChannelsResource(slack_webhook_url=slack.url("/slack"))}
 
 

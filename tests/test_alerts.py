@@ -111,7 +111,7 @@ def test_bad_rules_name_what_to_fix(tmp_path: Path) -> None:
         rules_from_config({"rules": {"x": {**RULE, "op": "=~"}}})
     config = tmp_path / "hub.yaml"
     config.write_text("alerts:\n  rules:\n    inactive: {window: hourly}\n")
-    with pytest.raises(ConfigError, match="window 'hourly' unknown"):
+    with pytest.raises(ConfigError, match="`alerts.rules.inactive.window`: input should be 'none', 'day' or 'week'"):
         load_config(config)
 
 

@@ -79,12 +79,13 @@ def test_sensors_follow_the_pipeline(sources, sqlite_warehouse: Warehouse, tmp_p
     data, running = sources
     usage_dir = _point_at(monkeypatch, running, sqlite_warehouse, tmp_path)
     from hub.definitions import build_definitions
+    from resources.config import HubConfigResource
     from resources.warehouse import WarehouseResource
     from sensors.materializations import health_recalculation_sensor, threshold_alert_sensor
     from sensors.usage import usage_log_sensor
 
     defs = build_definitions()
-    resources = {"warehouse": WarehouseResource(url=sqlite_warehouse.url)}
+    resources = {"warehouse": WarehouseResource(url=sqlite_warehouse.url), "hub_config": HubConfigResource()}
     with dg.DagsterInstance.ephemeral() as instance:
         # No files yet: the usage sensor skips. One file: one run request; the cursor remembers it.
         context = dg.build_sensor_context(instance=instance, resources=resources)

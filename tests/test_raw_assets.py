@@ -59,13 +59,23 @@ def test_raw_assets_report_their_sync_and_pass_their_checks(sources, tmp_path: P
     checks = {(c.asset_key.path[1], c.check_name): c.passed for c in result.get_asset_check_evaluations()}
     assert checks == {("airtable", "no_duplicate_ids"): True, ("hubspot", "no_duplicate_ids"): True,
                       ("hubspot", "count_matches_source"): True, ("salesforce", "no_duplicate_ids"): True,
-                      ("salesforce", "count_matches_source"): True}
+                      ("salesforce", "count_matches_source"): True,
+                      **{(source, check): True for source in ("airtable", "hubspot", "salesforce")
+                         for check in ("sync_succeeded", "fresh")}}
     assert Warehouse(f"sqlite:///{tmp_path / 'warehouse.db'}").count("raw", "hubspot_contacts") == 40
 
 
-def test_a_used_up_allocation_fails_the_asset_with_the_reason_and_keeps_progress(sources, tmp_path: Path) -> None:
+def test_a_used_up_allocation_is_a_red_check_with_the_reason_and_keeps_progress(sources, tmp_path: Path) -> None:
+    """The sync stops (REQUEST_LIMIT_EXCEEDED); the step does not fail, so the night goes on with the
+    table's last good data: the asset shows the failure as its sync_succeeded check and metadata."""
     sources.salesforce.faults.add("status", status=403, match="/query/")  # REQUEST_LIMIT_EXCEEDED
     result = _materialize([salesforce_assets[0]])
-    assert not result.success
-    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    assert "REQUEST_LIMIT_EXCEEDED" in str(failure.step_failure_data.user_failure_data.description)
+    assert result.success
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks["sync_succeeded"].passed is False
+    assert "REQUEST_LIMIT_EXCEEDED" in checks["sync_succeeded"].metadata["error"].value
+    meta = result.get_asset_materialization_events()[0].materialization.metadata
+    assert meta["source_status"].value == "failed"
+    alerts = Warehouse(f"sqlite:///{tmp_path / 'warehouse.db'}").read("analytics", "alerts")
+    assert alerts[["rule", "entity_id", "status"]].values.tolist() == [["source_sync_failed", "salesforce/Account",
+                                                                         "open"]]

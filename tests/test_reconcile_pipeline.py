@@ -13,6 +13,7 @@ from hub.pipeline.unified import build_customers
 from hub.reconcile.checks import customer_checks
 from hub.staging import COMPANY_COLUMNS
 from hub.warehouse import Warehouse
+from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 
@@ -101,7 +102,8 @@ def test_review_decisions_and_overrides_apply_on_the_next_run(warehouse: Warehou
         assert count.scalar_one() == 3
 
     # the Dagster checks report the same, the count move as a warning
-    results = {r.check_name: r for r in customers_are_unique(warehouse=WarehouseResource(url=warehouse.url))}
+    results = {r.check_name: r for r in customers_are_unique(warehouse=WarehouseResource(url=warehouse.url),
+                                                                    hub_config=HubConfigResource())}
     assert set(results) == {"customer_id_unique", "every_record_in_one_customer", "no_customer_over_guard",
                             "customer_count_stable"}
     assert results["customer_id_unique"].passed and results["no_customer_over_guard"].passed
