@@ -88,8 +88,11 @@ class Warehouse:
         One transaction applies the files in version order and records each by checksum, holding
         the warehouse's migration lock (a PostgreSQL advisory lock, SQLite's write lock) from before
         it reads the applied versions: a second ``migrate`` at the same time waits, then finds
-        nothing left to do; a crash applies nothing.
+        nothing left to do; a crash applies nothing. Once all is applied a call only reads the
+        versions, without the lock: every step and sensor tick calls it.
         """
+        if self._up_to_date():
+            return []
         applied_now: list[str] = []
         with self._migration_lock() as conn:
             if self.is_postgres:
@@ -102,7 +105,7 @@ class Warehouse:
             done = dict(conn.exec_driver_sql(f"SELECT version, checksum FROM {self._migrations_table()}").all())
             for path in self._ddl_files():
                 text = path.read_text(encoding="utf-8")
-                checksum = hashlib.sha256(text.encode()).hexdigest()
+                checksum = _checksum(text)
                 version = path.stem
                 if done.get(version) == checksum:
                     continue
@@ -118,6 +121,15 @@ class Warehouse:
                 applied_now.append(version)
         self._tables.clear()
         return applied_now
+
+    def _up_to_date(self) -> bool:
+        """Whether every DDL file is applied as it reads now (a read: no lock, no DDL)."""
+        schema, name = ("raw", MIGRATIONS_TABLE) if self.is_postgres else (None, f"raw_{MIGRATIONS_TABLE}")
+        with self.engine.connect() as conn:
+            if not sa.inspect(conn).has_table(name, schema=schema):
+                return False
+            done = dict(conn.exec_driver_sql(f"SELECT version, checksum FROM {self._migrations_table()}").all())
+        return all(done.get(p.stem) == _checksum(p.read_text(encoding="utf-8")) for p in self._ddl_files())
 
     @contextmanager
     def _migration_lock(self) -> Iterator[Connection]:
@@ -244,6 +256,10 @@ class Warehouse:
         else:
             with self.engine.begin() as c:
                 yield c
+
+
+def _checksum(ddl: str) -> str:
+    return hashlib.sha256(ddl.encode()).hexdigest()
 
 
 def utcnow() -> dt.datetime:

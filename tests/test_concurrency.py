@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import sqlite3
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from hub.alert_lifecycle import KEY
-from hub.warehouse import Warehouse
+from hub.warehouse import MIGRATION_LOCK_KEY, Warehouse
 
 SPAWN = mp.get_context("spawn")  # fresh interpreters, as separate runs are: no state inherited by fork
 
@@ -187,3 +188,25 @@ def test_the_uniqueness_migration_merges_duplicates_a_race_left_then_the_databas
         except sa.exc.IntegrityError:
             continue
         raise AssertionError(f"the database took a duplicate: {statement}")
+
+
+def test_an_up_to_date_warehouse_migrates_without_waiting_for_the_lock(warehouse: Warehouse) -> None:
+    """Every step and sensor tick calls migrate(): once all is applied it must not queue behind a
+    writer (SQLite) or a migration elsewhere (PostgreSQL) for the lock."""
+    if warehouse.is_postgres:
+        holder = warehouse.engine.connect()
+        holder.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        release: Callable[[], None] = holder.invalidate  # ends the session, and with it the lock
+    else:
+        held = sqlite3.connect(warehouse.engine.url.database, isolation_level=None, check_same_thread=False)
+        held.execute("BEGIN IMMEDIATE")
+        release = held.close
+    timer = threading.Timer(10, release)  # a migrate() that waits for the lock shows as slow, not as a hang
+    timer.start()
+    try:
+        started = time.monotonic()
+        assert warehouse.migrate() == []
+        assert time.monotonic() - started < 5
+    finally:
+        timer.cancel()
+        release()
