@@ -408,11 +408,14 @@ def nightly_run(hub: RunningHub, ui: Browser) -> dict[str, Any]:
         assert len(new) == 1 and new[0].startswith(prefix), \
             f"the UI said it launched run {prefix}, but the new nightly_sync runs are {new}"
         run_id = new[0]
-        view = ui.wait("the notice's View button", lambda d: next(
-            (b for b in d.find_elements(By.XPATH, "//button[normalize-space()='View'] | //a[normalize-space()='View']")
-             if b.is_displayed()), None))
-        view.click()
-        ui.wait("the run's page", lambda d: run_id in d.current_url)
+        try:  # the notice fades after a few seconds: follow its View button while it is there
+            view = ui.wait("the notice's View button", lambda d: next(
+                (b for b in d.find_elements(By.XPATH, "//button[normalize-space()='View'] | //a[normalize-space()='View']")
+                 if b.is_displayed()), None), timeout=10)
+            view.click()
+            ui.wait("the run's page", lambda d: run_id in d.current_url, timeout=20)
+        except AssertionError:
+            ui.open(f"/runs/{run_id}")
 
     started = time.monotonic()
     run: dict[str, Any] = {}
