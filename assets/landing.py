@@ -24,8 +24,9 @@ COUNT_MATCHES_SOURCE = "count_matches_source"
 
 def markdown_preview(frame: pd.DataFrame, rows: int = 5, max_width: int = 40) -> dg.MetadataValue:
     """The first rows of a table as markdown, long cells shortened."""
-    head = frame.head(rows).astype(object).map(lambda v: (str(v)[: max_width - 1] + "…")
-                                               if isinstance(v, str) and len(v) > max_width else v)
+    head = frame.head(rows).astype(object)
+    head = head.where(head.notna(), "")  # a missing value is blank in the UI, not "nan"
+    head = head.map(lambda v: (str(v)[: max_width - 1] + "…") if isinstance(v, str) and len(v) > max_width else v)
     return dg.MetadataValue.md(head.to_markdown(index=False) if len(head) else "_empty_")
 
 

@@ -215,9 +215,23 @@ def instance(args: argparse.Namespace) -> int:
         print(render(args.deployment), end="")
         return 0
     dagster_home = settings().dagster_home
-    written = write_config(dagster_home, args.deployment)
-    path = dagster_home / "dagster.yaml"
-    print(f"{'wrote' if written else 'kept the existing'} {path}; export DAGSTER_HOME={dagster_home}")
+    with _home_lock():
+        written = write_config(dagster_home, args.deployment)
+        path = dagster_home / "dagster.yaml"
+        print(f"{'wrote' if written else 'kept the existing'} {path}; export DAGSTER_HOME={dagster_home}")
+        # Create the instance's storage now, once: `dg dev` starts the webserver and the daemon
+        # together, and both creating a fresh SQLite storage at once leaves two alembic heads.
+        os.environ["DAGSTER_HOME"] = str(dagster_home)
+        import dagster as dg
+
+        try:
+            with dg.DagsterInstance.get() as created:
+                created.get_runs_count()
+        except Exception as exc:  # noqa: BLE001 - e.g. DAGSTER_PG_* not set yet: created on first start
+            print(f"storage not created yet ({type(exc).__name__}: {str(exc).splitlines()[0][:160]}); "
+                  "it is created when the webserver first starts")
+            return 0
+        print("instance storage ready")
     return 0
 
 
@@ -271,6 +285,13 @@ def alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_events(args: argparse.Namespace) -> int:
+    """Receive signed webhook events into raw.events (README "Events in real time")."""
+    from hub.events.serve import serve
+
+    return serve(args.host, args.port)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hub", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -301,6 +322,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--snooze", metavar="ALERT_ID", help="mute this alert; a reminder follows if it still holds")
     p.add_argument("--hours", type=float, default=24.0, help="snooze length (default 24)")
     p.set_defaults(func=alerts)
+    p = commands.add_parser("serve-events", help="receive signed webhook events (seed 000, HubSpot v3, "
+                                                 "bearer token) into raw.events; the events sensor acts on them")
+    p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1: put a TLS proxy in front)")
+    p.add_argument("--port", type=int, default=8787)
+    p.set_defaults(func=serve_events)
     args = parser.parse_args(argv)
     from hub.config import ConfigError
 
