@@ -37,6 +37,10 @@ SECRET_VARIABLES = (
     "HUB_ALERT_SLACK_WEBHOOK_URL",
     "HUB_ALERT_WEBHOOK_URL",
     "HUB_ALERT_WEBHOOK_SECRET",
+    # the event receiver's senders (hub/events/auth.py)
+    "HUB_EVENTS_SECRET",
+    "HUBSPOT_APP_SECRET",
+    "HUB_EVENTS_TOKEN",
 )
 
 

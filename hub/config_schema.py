@@ -354,6 +354,13 @@ class Usage(Closed):
     max_future_minutes: Number = Field(ge=0)
 
 
+class Events(Closed):
+    max_body_bytes: int = Field(ge=1024)
+    max_age_seconds: Number = Field(gt=0)
+    public_url: str | None
+    batch_size: int = Field(ge=1)
+
+
 class HubConfig(Closed):
     """Everything ``HUB_CONFIG`` may say (README "Configuration")."""
 
@@ -370,6 +377,7 @@ class HubConfig(Closed):
     hubspot: HubSpot
     salesforce: Salesforce
     reconcile: Reconcile
+    events: Events
 
 
 def problems(config: dict[str, Any]) -> list[str]:

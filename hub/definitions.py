@@ -25,6 +25,7 @@ from resources.salesforce import SalesforceResource
 from resources.warehouse import WarehouseResource
 from schedules.nightly import nightly_sync_schedule
 from sensors.alerts import alert_delivery_sensor, asset_check_alert_sensor
+from sensors.events import events_sensor
 from sensors.failures import run_failure_alert_sensor, run_success_clears_alert_sensor
 from sensors.materializations import health_recalculation_sensor, threshold_alert_sensor
 from sensors.usage import usage_log_sensor
@@ -72,7 +73,8 @@ def build_definitions() -> dg.Definitions:
         jobs=JOBS,
         schedules=[nightly_sync_schedule],
         sensors=[usage_log_sensor, health_recalculation_sensor, threshold_alert_sensor, alert_delivery_sensor,
-                 asset_check_alert_sensor, run_failure_alert_sensor, run_success_clears_alert_sensor],
+                 asset_check_alert_sensor, run_failure_alert_sensor, run_success_clears_alert_sensor,
+                 events_sensor],
         resources=build_resources(),
         # None keeps Dagster's default; HUB_EXECUTOR=celery sends steps to Celery workers.
         executor=executor_from_environment(),

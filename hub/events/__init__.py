@@ -1,0 +1,1 @@
+"""The event receiver (`hub serve-events`) and what the events sensor needs from it."""

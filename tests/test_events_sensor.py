@@ -1,0 +1,88 @@
+"""Accepted events -> the events sensor's targeted run requests and recorded activations, on
+SQLite and PostgreSQL; events are marked handled one tick later, run keys stable across retries."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+from starlette.testclient import TestClient
+
+from hub.definitions import build_definitions
+from hub.events.app import create_app
+from hub.warehouse import Warehouse
+from resources.config import HubConfigResource
+from resources.warehouse import WarehouseResource
+from sensors.events import events_sensor
+from tests.events_support import (
+    ENV,
+    application_received,
+    beta_activated,
+    hubspot_batch,
+    hubspot_event,
+    hubspot_headers,
+    seed_headers,
+)
+
+HEALTH = dg.AssetKey(["metrics", "customer_health"])
+
+
+@pytest.fixture(scope="module")
+def repository() -> dg.RepositoryDefinition:
+    return build_definitions().get_repository_def()
+
+
+def tick(repository: dg.RepositoryDefinition, warehouse: Warehouse, cursor: str | None) -> dg.SensorResult:
+    with dg.DagsterInstance.ephemeral() as instance:
+        context = dg.build_sensor_context(
+            instance=instance, cursor=cursor, repository_def=repository,
+            resources={"warehouse": WarehouseResource(url=warehouse.url), "hub_config": HubConfigResource()})
+        return events_sensor(context)
+
+
+def post(client: TestClient, body: bytes, headers: dict[str, str]) -> None:
+    assert client.post("/events", content=body, headers=headers).status_code == 202
+
+
+def test_events_become_targeted_runs_and_activations(repository: dg.RepositoryDefinition,
+                                                     warehouse: Warehouse) -> None:
+    client = TestClient(create_app(warehouse, environ=ENV))
+    for body in (application_received("BETA-1"), application_received("BETA-2"), beta_activated("BETA-1"),
+                 json.dumps({"event": "newsletter.opened", "data": {}}).encode()):
+        post(client, body, seed_headers(body))
+    hubspot = hubspot_batch(hubspot_event(11, "contact.propertyChange", 501))
+    post(client, hubspot, hubspot_headers("http://testserver/events", hubspot))
+
+    first = tick(repository, warehouse, None)
+    requests = {tuple(k.to_user_string() for k in r.asset_selection if k.path[0] == "raw"): r
+                for r in first.run_requests}
+    assert set(requests) == {("raw/airtable/applications",), ("raw/hubspot/contacts",)}
+    applications = requests[("raw/airtable/applications",)]
+    assert HEALTH in applications.asset_selection and dg.AssetKey(["unified", "customers"]) in applications.asset_selection
+    assert not any(k.path[:2] == ["raw", "salesforce"] for k in applications.asset_selection)  # targeted, not nightly
+    assert applications.tags["hub/event_objects"] == "BETA-1,BETA-2"
+    assert applications.tags["hub/events"] == "2"
+
+    [activation] = warehouse.read("analytics", "beta_activations").to_dict("records")
+    assert activation["customer_id"] == "BETA-1" and activation["time_to_first_value_days"] == 3.0
+    assert activation["api_key_hint"] == "…3456"  # the key itself is a credential: not stored
+
+    # A tick that died before Dagster stored its cursor is asked again under the same run keys.
+    again = tick(repository, warehouse, None)
+    assert sorted(r.run_key for r in again.run_requests) == sorted(r.run_key for r in first.run_requests)
+
+    second = tick(repository, warehouse, first.cursor)
+    assert not second.run_requests and second.skip_reason is not None
+    events = warehouse.table("raw", "events")
+    with warehouse.engine.connect() as conn:
+        rows = conn.execute(sa.select(events.c.event_type, events.c.handled_at, events.c.run_key)).all()
+    assert all(handled is not None for _, handled, _ in rows)
+    assert {t: key for t, _, key in rows}["application.received"] == applications.run_key
+
+    # An event arriving now is the next tick's only work.
+    body = application_received("BETA-3")
+    post(client, body, seed_headers(body))
+    third = tick(repository, warehouse, second.cursor)
+    assert [r.tags["hub/event_objects"] for r in third.run_requests] == ["BETA-3"]
