@@ -68,6 +68,9 @@ def test_events_become_targeted_runs_and_activations(repository: dg.RepositoryDe
     [activation] = warehouse.read("analytics", "beta_activations").to_dict("records")
     assert activation["customer_id"] == "BETA-1" and activation["time_to_first_value_days"] == 3.0
     assert activation["api_key_hint"] == "…3456"  # the key itself is a credential: not stored
+    with warehouse.engine.connect() as conn:
+        payloads = conn.execute(sa.text(f"SELECT payload FROM {warehouse.qualified('raw', 'events')}")).scalars().all()
+    assert not any("ck_live_123456" in p for p in payloads)
 
     # A tick that died before Dagster stored its cursor is asked again under the same run keys.
     again = tick(repository, warehouse, None)

@@ -19,11 +19,10 @@ def activation_row(event: dict[str, Any]) -> dict[str, Any] | None:
     activated = _when(data.get("activated_at")) or _when(event["received_at"])
     onboarded = _when(data.get("onboarding_date"))
     days = round((activated - onboarded).total_seconds() / 86400, 2) if activated and onboarded else None
-    key = str(data.get("api_key") or "")
+    hint = str(data.get("api_key") or "")  # masked on arrival (hub.events.parse): "…" + last four
     return {"customer_id": str(customer), "onboarding_date": onboarded.isoformat() if onboarded else None,
             "activated_at": activated.isoformat(), "time_to_first_value_days": days,
-            # a credential: keep only enough to tell keys apart
-            "api_key_hint": f"…{key[-4:]}" if len(key) >= 8 else None, "event_seq": int(event["seq"])}
+            "api_key_hint": hint if len(hint) > 1 else None, "event_seq": int(event["seq"])}
 
 
 def record_activations(warehouse: Warehouse, events: list[dict[str, Any]]) -> int:

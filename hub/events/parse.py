@@ -19,6 +19,7 @@ HUBSPOT_OBJECTS = {"company": "companies", "contact": "contacts", "deal": "deals
 SEED_OBJECTS = {"application.received": ("applications", "application_id"),
                 "beta.activated": ("customers", "customer_id")}
 MAX_EVENTS_PER_REQUEST = 1000
+SECRET_FIELDS = ("api_key", "apiKey", "secret", "token", "password")
 
 
 def event_rows(sender: Sender, body: bytes, *, event_id_header: str | None = None) -> list[dict[str, Any]]:
@@ -61,11 +62,26 @@ def _generic(item: dict[str, Any], n: int) -> dict[str, Any]:
     if kind.startswith("salesforce."):  # salesforce.<SObject>.<change>, e.g. from a Flow callout
         object_type = kind.split(".")[1] if kind.count(".") >= 1 else None
         object_id = _text(data.get("id") or data.get("Id"))
-    canonical = _canonical(item)
+    canonical = _canonical(_masked(item))
     given = item.get("id") or item.get("event_id")
     return {"event_id": str(given)[:200] if given else "sha256:" + hashlib.sha256(canonical.encode()).hexdigest(),
             "event_type": kind.strip()[:100], "object_type": object_type, "object_id": object_id,
             "occurred_at": None, "payload": canonical}
+
+
+def _masked(item: dict[str, Any]) -> dict[str, Any]:
+    """The event without its credentials: seed 000's beta.activated carries the customer's API key,
+    which the warehouse (read by BI tools) must not hold; its last four characters tell keys apart.
+    The id digest is taken after masking, so it is stable whatever the key was."""
+    data = item.get("data")
+    if not isinstance(data, dict) or not any(k in data for k in SECRET_FIELDS):
+        return item
+    return {**item, "data": {k: (_hint(v) if k in SECRET_FIELDS else v) for k, v in data.items()}}
+
+
+def _hint(value: Any) -> str:
+    text = str(value or "")
+    return f"…{text[-4:]}" if len(text) >= 8 else "…"
 
 
 def _canonical(item: dict[str, Any]) -> str:
