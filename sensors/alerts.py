@@ -7,23 +7,25 @@ import json
 
 import dagster as dg
 
-from hub.config import current_config
 from hub.pipeline.alerting import drain, raise_event_alert, resolve_event_alerts
 from resources.alerting import AlertChannelsResource
+from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 CHECK_RULE = "asset_check_failed"
+# Checks whose failure the asset already raised as its own alert (source_sync_failed): one cause, one alert.
+ALERTED_BY_THE_ASSET = {"sync_succeeded"}
 
 
 @dg.sensor(minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
            description="Delivers alerts still waiting for a channel (a channel that was down gets them once "
                        "it is back). A tick with nothing pending is one indexed query.")
 def alert_delivery_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource,
-                          alert_channels: AlertChannelsResource) -> dg.SkipReason:
+                          alert_channels: AlertChannelsResource, hub_config: HubConfigResource) -> dg.SkipReason:
     channels = alert_channels.channels()
     if not channels:
         return dg.SkipReason("no alert channel configured: alerts live in the alerts table only")
-    report = drain(warehouse.get(), channels, current_config())
+    report = drain(warehouse.get(), channels, hub_config.get())
     if report.sent or report.failed:
         context.log.info(f"alert deliveries: {report.sent} sent, {report.failed} failed {report.by_channel}")
         for error in report.errors:
@@ -54,15 +56,17 @@ def new_check_results(instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey]
            description="A failed asset check raises an asset_check_failed alert (a failed check does not fail "
                        "the run, so the run-failure sensor never sees it); the check passing clears it.")
 def asset_check_alert_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource,
-                             alert_channels: AlertChannelsResource) -> dg.SensorResult | dg.SkipReason:
+                             alert_channels: AlertChannelsResource,
+                             hub_config: HubConfigResource) -> dg.SensorResult | dg.SkipReason:
     if context.repository_def is None:
         return dg.SkipReason("no code location to read asset checks from")
     seen: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
-    keys = sorted(context.repository_def.asset_graph.asset_check_keys, key=str)
+    keys = sorted((k for k in context.repository_def.asset_graph.asset_check_keys
+                   if k.name not in ALERTED_BY_THE_ASSET), key=str)
     results = new_check_results(context.instance, keys, seen)  # one indexed lookup per check
     if not results:
         return dg.SkipReason("no new asset check results")
-    wh, channels, config = warehouse.get(), alert_channels.channels(), current_config()
+    wh, channels, config = warehouse.get(), alert_channels.channels(), hub_config.get()
     for result in results:
         if result["passed"]:
             resolve_event_alerts(wh, rule=CHECK_RULE, entity_type="asset_check", entity_id=result["check"],

@@ -101,7 +101,8 @@ def test_a_failed_run_raises_one_alert_per_job_and_success_clears_it(sqlite_ware
 def test_a_delivery_tick_without_channels_or_pending_work_is_a_skip(sqlite_warehouse: Warehouse, slack) -> None:
     with dg.DagsterInstance.ephemeral() as instance:
         none = dg.build_sensor_context(instance=instance, resources={
-            "warehouse": WarehouseResource(url=sqlite_warehouse.url), "alert_channels": AlertChannelsResource()})
+            "warehouse": WarehouseResource(url=sqlite_warehouse.url), "alert_channels": AlertChannelsResource(),
+            "hub_config": HubConfigResource()})
         assert "no alert channel" in alert_delivery_sensor(none).skip_message
         idle = dg.build_sensor_context(instance=instance, resources=_resources(sqlite_warehouse, slack))
         assert alert_delivery_sensor(idle).skip_message == "nothing waiting for delivery"

@@ -37,7 +37,7 @@ def test_a_source_that_answers_401_leaves_the_others_building(
     monkeypatch.setenv("HUB_USAGE_LOG_DIR", str(tmp_path / "landing"))
     monkeypatch.setenv("HUB_WAREHOUSE_URL", warehouse.url)
     synth.write_usage_logs(data, tmp_path / "landing", seed=5)
-    from hub.definitions import build_definitions
+    from hub.definitions import build_definitions, build_resources
 
     with dg.DagsterInstance.ephemeral() as instance:
         assert build_definitions().resolve_job_def("nightly_sync").execute_in_process(instance=instance).success
@@ -45,7 +45,13 @@ def test_a_source_that_answers_401_leaves_the_others_building(
         health_before = warehouse.count("analytics", "customer_health_history")
 
         monkeypatch.setenv("HUBSPOT_TOKEN", "revoked-token")  # the next night HubSpot answers 401
-        result = build_definitions().resolve_job_def("nightly_sync").execute_in_process(instance=instance)
+        defs = build_definitions()
+        result = defs.resolve_job_def("nightly_sync").execute_in_process(instance=instance)
+        # The failed checks reach the check-alert sensor, which does not alert the same cause twice.
+        from sensors.alerts import asset_check_alert_sensor
+
+        asset_check_alert_sensor(dg.build_sensor_context(instance=instance, definitions=defs,
+                                                         resources=build_resources()))
 
     # The run goes on: every step after the raw syncs ran, on every other source and HubSpot's last data.
     assert result.success
@@ -74,6 +80,8 @@ def test_a_source_that_answers_401_leaves_the_others_building(
     alerts = warehouse.read("analytics", "alerts", ["rule", "entity_id", "status", "message"])
     down = alerts[(alerts["rule"] == "source_sync_failed") & (alerts["status"] == "open")]
     assert sorted(down["entity_id"]) == sorted(f"hubspot/{o}" for o in HUBSPOT_OBJECTS)
+    check_alerts = alerts[(alerts["rule"] == "asset_check_failed") & (alerts["status"] == "open")]
+    assert not check_alerts["entity_id"].str.endswith(":sync_succeeded").any(), check_alerts
     assert down["message"].str.contains("HUBSPOT_TOKEN").all()
 
     # HubSpot back: the alerts resolve and nothing is stale.
