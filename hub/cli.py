@@ -292,6 +292,34 @@ def serve_events(args: argparse.Namespace) -> int:
     return serve(args.host, args.port)
 
 
+def export(args: argparse.Namespace) -> int:
+    """Write warehouse tables to CSV or Parquet, chunk by chunk, with progress on stderr."""
+    from hub.export import analytics_tables, export_table
+    from hub.warehouse import Warehouse
+
+    warehouse = Warehouse(settings().warehouse_url)
+    warehouse.migrate()
+    if args.list:
+        print("\n".join(analytics_tables(warehouse)))
+        return 0
+    names = analytics_tables(warehouse) if args.all else args.tables
+    if not names:
+        raise SystemExit("hub export: name tables (customers raw.events ...) or pass --all")
+
+    def progress(name: str, done: int, total: int) -> None:
+        if total > args.chunk_size:  # small tables: the one summary line is enough
+            print(f"  {name}: {done:,} / {total:,} rows ({100 * done // max(total, 1)}%)", file=sys.stderr, flush=True)
+
+    for name in names:
+        try:
+            done = export_table(warehouse, name, args.format, Path(args.out), chunk_size=args.chunk_size,
+                                progress=progress)
+        except ValueError as exc:
+            raise SystemExit(f"hub export: {exc}") from None
+        print(f"{done.table}: {done.rows:,} rows -> {done.path}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hub", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -327,6 +355,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1: put a TLS proxy in front)")
     p.add_argument("--port", type=int, default=8787)
     p.set_defaults(func=serve_events)
+    p = commands.add_parser("export", help="write tables to CSV or Parquet files (customers, raw.events, "
+                                           "or --all analytics tables), streamed in chunks")
+    p.add_argument("tables", nargs="*", metavar="TABLE", help="an analytics table, or layer.table")
+    p.add_argument("--all", action="store_true", help="every analytics table")
+    p.add_argument("--list", action="store_true", help="list the analytics tables and stop")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.add_argument("--out", default="exports", help="folder for the files (default ./exports)")
+    p.add_argument("--chunk-size", type=int, default=50_000, help="rows read and written at a time")
+    p.set_defaults(func=export)
     args = parser.parse_args(argv)
     from hub.config import ConfigError
 
