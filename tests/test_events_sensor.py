@@ -89,3 +89,32 @@ def test_events_become_targeted_runs_and_activations(repository: dg.RepositoryDe
     post(client, body, seed_headers(body))
     third = tick(repository, warehouse, second.cursor)
     assert [r.tags["hub/event_objects"] for r in third.run_requests] == ["BETA-3"]
+
+
+def test_an_application_event_runs_its_targeted_sync_through_to_health(
+        sqlite_warehouse: Warehouse, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sensor's run request, executed against the emulated sources: Airtable applications are
+    synced and health rebuilt, while no HubSpot or Salesforce object is read."""
+    from hub import synth
+    from hub.emulators import start_emulators
+
+    warehouse = sqlite_warehouse
+    with start_emulators(synth.generate(15, seed=3), rate_limits=False) as running:
+        for name, value in {**running.env(), "HUB_HOME": str(tmp_path), "HUB_WAREHOUSE_URL": warehouse.url,
+                            "HUB_USAGE_LOG_DIR": str(tmp_path / "landing")}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("HUB_CONFIG", raising=False)
+        defs = build_definitions()  # resources read the emulators' variables now
+        body = application_received("BETA-123456")
+        post(TestClient(create_app(warehouse, environ=ENV)), body, seed_headers(body))
+        [request] = tick(defs.get_repository_def(), warehouse, None).run_requests
+        with dg.DagsterInstance.ephemeral() as instance:
+            result = defs.resolve_job_def("event_sync").execute_in_process(
+                instance=instance, asset_selection=list(request.asset_selection), tags=request.tags,
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+        assert result.success
+        assert len(running.hubspot.requests) == 0 and len(running.salesforce.requests) == 0
+        assert running.airtable.requests.count(path_contains="Beta") > 0
+    assert warehouse.count("raw", "airtable_beta_applications") > 0
+    assert warehouse.count("analytics", "customer_health") > 0
+    assert warehouse.count("raw", "hubspot_companies") == 0
