@@ -40,6 +40,17 @@ def targeted_selection(repository_def: dg.RepositoryDefinition, raw: list[dg.Ass
     return sorted(keys, key=lambda k: k.to_user_string())
 
 
+IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+             dg.DagsterRunStatus.STARTED]
+
+
+def busy_raw_keys(instance: dg.DagsterInstance) -> set[dg.AssetKey]:
+    """Raw assets an event_sync run queued or running will sync: their new events wait for it, then
+    one run takes them all (a burst of events is not a pile of runs of the same sync)."""
+    runs = instance.get_runs(filters=dg.RunsFilter(job_name=event_sync.name, statuses=IN_FLIGHT), limit=100)
+    return {key for run in runs for key in (run.asset_selection or ()) if key.path[0] == "raw"}
+
+
 def plan(events: list[dict[str, Any]]) -> tuple[dict[tuple[dg.AssetKey, ...], list[dict[str, Any]]],
                                                   list[dict[str, Any]], list[dict[str, Any]]]:
     """Events grouped by the raw assets they call for; activations; events needing nothing."""
@@ -68,7 +79,12 @@ def events_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResou
         return dg.SensorResult(cursor="{}", skip_reason=dg.SkipReason("no new events in raw.events"))
     groups, activations, ignored = plan(events)
     requests, claimed = [], {}
+    busy = busy_raw_keys(context.instance) if groups else set()
     for raw, group in groups.items():
+        if busy & set(raw):
+            context.log.info(f"{len(group)} events wait for the event_sync run already syncing "
+                             + ", ".join(k.to_user_string() for k in raw))
+            continue  # left unhandled: the next tick after that run asks for them
         seqs = sorted(e["seq"] for e in group)
         run_key = "events-" + hashlib.sha1(json.dumps(seqs).encode()).hexdigest()[:16]
         objects = sorted({e["object_id"] for e in group if e["object_id"]})
@@ -81,4 +97,8 @@ def events_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResou
     claimed.update(dict.fromkeys((e["seq"] for e in [*activations, *ignored]), None))
     if ignored:
         context.log.info(f"{len(ignored)} events need no run: " + ", ".join(sorted({e['event_type'] for e in ignored})))
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps({str(k): v for k, v in claimed.items()}))
+    cursor = json.dumps({str(k): v for k, v in claimed.items()})
+    if not requests:
+        return dg.SensorResult(cursor=cursor, skip_reason=dg.SkipReason("new events wait for a run in flight"
+                                                                        if groups else "no event needs a run"))
+    return dg.SensorResult(run_requests=requests, cursor=cursor)

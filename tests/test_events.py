@@ -157,3 +157,11 @@ def test_a_sender_without_its_secret_configured_is_refused(warehouse: Warehouse)
 def test_only_post_is_served(client: TestClient) -> None:
     assert client.get("/events").status_code == 405
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_a_warehouse_that_does_not_answer_is_503_so_the_sender_retries() -> None:
+    down = Warehouse("postgresql://postgres@127.0.0.1:1/nowhere")  # nothing listens on port 1
+    client = TestClient(create_app(down, environ=ENV))
+    body = application_received("BETA-1")
+    response = client.post("/events", content=body, headers=seed_headers(body))
+    assert response.status_code == 503 and response.json()["error"] == "unavailable"

@@ -4,6 +4,7 @@ SQLite and PostgreSQL; events are marked handled one tick later, run keys stable
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 
 import dagster as dg
 import pytest
@@ -34,8 +35,9 @@ def repository() -> dg.RepositoryDefinition:
     return build_definitions().get_repository_def()
 
 
-def tick(repository: dg.RepositoryDefinition, warehouse: Warehouse, cursor: str | None) -> dg.SensorResult:
-    with dg.DagsterInstance.ephemeral() as instance:
+def tick(repository: dg.RepositoryDefinition, warehouse: Warehouse, cursor: str | None,
+         instance: dg.DagsterInstance | None = None) -> dg.SensorResult:
+    with dg.DagsterInstance.ephemeral() if instance is None else nullcontext(instance) as instance:
         context = dg.build_sensor_context(
             instance=instance, cursor=cursor, repository_def=repository,
             resources={"warehouse": WarehouseResource(url=warehouse.url), "hub_config": HubConfigResource()})
@@ -89,6 +91,25 @@ def test_events_become_targeted_runs_and_activations(repository: dg.RepositoryDe
     post(client, body, seed_headers(body))
     third = tick(repository, warehouse, second.cursor)
     assert [r.tags["hub/event_objects"] for r in third.run_requests] == ["BETA-3"]
+
+
+def test_events_for_a_sync_in_flight_wait_for_it(repository: dg.RepositoryDefinition, warehouse: Warehouse) -> None:
+    client = TestClient(create_app(warehouse, environ=ENV))
+    for n in range(3):
+        body = application_received(f"BETA-{n}")
+        post(client, body, seed_headers(body))
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = tick(repository, warehouse, None, instance)
+        [request] = first.run_requests
+        run = instance.create_run_for_job(repository.get_job("event_sync"), asset_selection=frozenset(request.asset_selection),
+                                          status=dg.DagsterRunStatus.STARTED, tags=request.tags)
+        body = application_received("BETA-late")
+        post(client, body, seed_headers(body))
+        waiting = tick(repository, warehouse, first.cursor, instance)
+        assert not waiting.run_requests and "wait" in waiting.skip_reason.skip_message
+        instance.report_run_failed(run)  # finished: what arrived meanwhile gets its own run now
+        after = tick(repository, warehouse, waiting.cursor, instance)
+        assert [r.tags["hub/event_objects"] for r in after.run_requests] == ["BETA-late"]
 
 
 def test_an_application_event_runs_its_targeted_sync_through_to_health(
