@@ -364,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="exports", help="folder for the files (default ./exports)")
     p.add_argument("--chunk-size", type=int, default=50_000, help="rows read and written at a time")
     p.set_defaults(func=export)
+    from hub.tracking.cli import add_parser as add_track_parser
+
+    add_track_parser(commands)  # hub track …: seed 001's tracking commands
     args = parser.parse_args(argv)
     from hub.config import ConfigError
 
