@@ -10,7 +10,7 @@ import os
 
 import dagster as dg
 
-from assets import alerts, health, staging, unified, usage
+from assets import alerts, health, staging, tracking, unified, usage
 from assets.airtable import airtable_assets
 from assets.execution import executor_from_environment
 from assets.hubspot import hubspot_assets
@@ -28,6 +28,7 @@ from sensors.alerts import alert_delivery_sensor, asset_check_alert_sensor
 from sensors.events import events_sensor
 from sensors.failures import run_failure_alert_sensor, run_success_clears_alert_sensor
 from sensors.materializations import health_recalculation_sensor, threshold_alert_sensor
+from sensors.tracking import tracking_file_sensor
 from sensors.usage import usage_log_sensor
 
 
@@ -68,13 +69,13 @@ def build_definitions() -> dg.Definitions:
     load_config(settings().config_file)
     return dg.Definitions(
         assets=[*airtable_assets, *hubspot_assets, *salesforce_assets,
-                *dg.load_assets_from_modules([usage, staging, unified, health, alerts])],
+                *dg.load_assets_from_modules([usage, staging, unified, health, alerts, tracking])],
         asset_checks=[unified.customers_are_unique, health.customer_health_is_consistent],
         jobs=JOBS,
         schedules=[nightly_sync_schedule],
         sensors=[usage_log_sensor, health_recalculation_sensor, threshold_alert_sensor, alert_delivery_sensor,
                  asset_check_alert_sensor, run_failure_alert_sensor, run_success_clears_alert_sensor,
-                 events_sensor],
+                 events_sensor, tracking_file_sensor],
         resources=build_resources(),
         # None keeps Dagster's default; HUB_EXECUTOR=celery sends steps to Celery workers.
         executor=executor_from_environment(),

@@ -137,3 +137,28 @@ def test_hub_track_commands(warehouse: Warehouse, tmp_path: Path, monkeypatch: p
     folder = landing(tmp_path / "landing" / "tracking")  # $HUB_HOME/landing/tracking
     assert "customers.csv: customers, 5 rows in = 3 loaded + 2 quarantined" in hub("load")
     assert "skipped" in hub("load", str(folder))
+
+
+def test_new_tracking_files_start_the_ingest_run_which_loads_them(warehouse: Warehouse, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import dagster as dg
+
+    from assets.tracking import tracking_files
+    from resources.warehouse import WarehouseResource
+    from sensors.tracking import tracking_file_sensor
+
+    folder = landing(tmp_path / "tracking")
+    monkeypatch.setenv("HUB_TRACKING_DIR", str(folder))
+    first = tracking_file_sensor(dg.build_sensor_context(cursor=None))
+    assert len(first.run_requests) == 1 and first.run_requests[0].tags["hub/new_files"] == "5"
+    assert tracking_file_sensor(dg.build_sensor_context(cursor=first.cursor)).skip_reason is not None
+
+    result = dg.materialize([tracking_files], resources={"warehouse": WarehouseResource(url=warehouse.url)})
+    metadata = result.asset_materializations_for_node("raw__tracking__files")[0].metadata
+    assert {k: metadata[k].value for k in ("files_loaded", "files_skipped", "files_unreadable", "rows_loaded",
+                                           "rows_quarantined")} == {
+        "files_loaded": 3, "files_skipped": 1, "files_unreadable": 1, "rows_loaded": 10, "rows_quarantined": 6}
+
+    (folder / "engagement.csv").write_text(ENGAGEMENT + "c12345,2025-01-16,1,0,0,0,0\n", encoding="utf-8")
+    grown = tracking_file_sensor(dg.build_sensor_context(cursor=first.cursor))
+    assert len(grown.run_requests) == 1
