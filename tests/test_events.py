@@ -109,6 +109,12 @@ def test_the_public_url_setting_checks_what_the_sender_signed_behind_a_proxy(war
     assert client.post("/events?source=hs", content=body, headers=headers).status_code == 202
 
 
+def test_a_hubspot_uri_is_checked_with_its_escapes_decoded_as_hubspot_signs_it(client: TestClient) -> None:
+    body = hubspot_batch(hubspot_event(12))
+    headers = hubspot_headers("http://testserver/events?portal=a:b", body)  # HubSpot decodes %3A
+    assert client.post("/events?portal=a%3Ab", content=body, headers=headers).status_code == 202
+
+
 def test_a_replayed_event_is_answered_duplicate_and_stored_once(client: TestClient, warehouse: Warehouse) -> None:
     body = application_received("BETA-7")
     first = client.post("/events", content=body, headers=seed_headers(body))

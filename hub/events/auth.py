@@ -81,8 +81,12 @@ def _hubspot_v3(method: str, uri: str, body: bytes, headers: Mapping[str, str], 
     if abs(now_ms - signed_at) > max_age_seconds * 1000:
         raise Rejected(401, "stale", f"X-HubSpot-Request-Timestamp is {abs(now_ms - signed_at) / 1000:.0f} s "
                        f"from this receiver's clock; at most {max_age_seconds:.0f} s is accepted")
-    expected = hubspot_v3_signature(_secret(env, HUBSPOT_SECRET), method, uri, body, stamp)
-    if not hmac.compare_digest(expected.encode(), headers["x-hubspot-signature-v3"].encode()):
+    secret, given = _secret(env, HUBSPOT_SECRET), headers["x-hubspot-signature-v3"].encode()
+    # HubSpot's documentation signs the URI with some %-escapes decoded; the URI as received is
+    # tried too. Both comparisons always run: the time taken does not tell which one matched.
+    matches = [hmac.compare_digest(hubspot_v3_signature(secret, method, u, body, stamp).encode(), given)
+               for u in (uri, hubspot_uri(uri))]
+    if not any(matches):
         raise Rejected(401, "bad_signature", "X-HubSpot-Signature-v3 does not match the body, URI and timestamp")
     return Sender("hubspot", signed_at)
 
@@ -102,6 +106,18 @@ def _bearer(authorization: str, env: Mapping[str, str]) -> Sender:
     if not hmac.compare_digest(_secret(env, TOKEN), token.strip().encode()):
         raise Rejected(401, "bad_token", "the bearer token is not this receiver's HUB_EVENTS_TOKEN")
     return Sender("token")
+
+
+# Characters HubSpot's v3 documentation decodes in the request URI before signing.
+_DECODED = {"%3A": ":", "%2F": "/", "%3F": "?", "%40": "@", "%21": "!", "%24": "$", "%27": "'", "%28": "(",
+            "%29": ")", "%2A": "*", "%2C": ",", "%3B": ";"}
+
+
+def hubspot_uri(uri: str) -> str:
+    """The URI as HubSpot v3 signs it: those %-escapes decoded (either case of hex digits)."""
+    for escaped, char in _DECODED.items():
+        uri = uri.replace(escaped, char).replace(escaped.lower(), char)
+    return uri
 
 
 # -- signing, for senders, tests and the benchmark ----------------------------------------------
