@@ -161,7 +161,9 @@ def test_a_sender_without_its_secret_configured_is_refused(warehouse: Warehouse)
 
 
 def test_only_post_is_served(client: TestClient) -> None:
-    assert client.get("/events").status_code == 405
+    wrong = client.get("/events")
+    assert wrong.status_code == 405 and wrong.json()["error"] == "method_not_allowed"
+    assert client.post("/elsewhere", content=b"{}").json()["error"] == "not_found"
     assert client.get("/healthz").json() == {"status": "ok"}
 
 

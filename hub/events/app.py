@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -77,9 +78,16 @@ def create_app(warehouse: Warehouse, receiver: ReceiverSettings | None = None,
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        # 404 and 405 in the same JSON shape as every other refusal
+        error = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse({"error": error, "detail": "POST signed events to /events"}, status_code=exc.status_code,
+                            headers=exc.headers)
+
     return Starlette(routes=[Route("/events", receive, methods=["POST"]),
                              Route("/events/{label:str}", receive, methods=["POST"]),
-                             Route("/healthz", health, methods=["GET"])])
+                             Route("/healthz", health, methods=["GET"])],
+                     exception_handlers={HTTPException: http_error})
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:
