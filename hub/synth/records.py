@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hub.synth import variants
+from hub.synth import variation as var
 from hub.synth import vocabulary as vocab
 from hub.synth.entities import ENTITY_COLUMNS
 from hub.synth.wire import rng_for
@@ -25,20 +26,25 @@ from hub.synth.world import _names, _presence, _weighted
 RECORDS_PER_COMPANY = 1.885
 
 
-def company_records(n_records: int, seed: int = 7) -> pd.DataFrame:
+def company_records(n_records: int, seed: int = 7,
+                    variation: var.CompanyVariation | str = "classic") -> pd.DataFrame:
     """``n_records`` company-level records (``ENTITY_COLUMNS``, ``true_company`` included).
 
     Same noise model as ``entity_records(generate(...))``: HubSpot and Salesforce duplicates,
     Airtable re-applications, missing websites, free-mail contacts, typos, legal forms, country
-    spellings, cross-reference ids. Deterministic given the arguments.
+    spellings, cross-reference ids. ``variation`` sets how hard (``hub.synth.variation``:
+    ``"classic"``, the default and the figures before issue 14; ``"hard"``; or any
+    ``CompanyVariation``). Deterministic given the arguments.
     """
     if n_records < 1:
         raise ValueError("n_records must be at least 1")
     n = max(1, int(np.ceil(n_records / RECORDS_PER_COMPANY * 1.01)))
-    world = _world(n, rng_for(seed, "records world"))
-    airtable = _airtable(world, rng_for(seed, "records airtable"))
-    salesforce = _salesforce(world, rng_for(seed, "records salesforce"))  # HubSpot carries its ids
-    hubspot = _hubspot(world, rng_for(seed, "records hubspot"))
+    v = var.variation_of(variation)
+    world = _world(n, rng_for(seed, "records world"), v, rng_for(seed, "records variation"))
+    extra = rng_for(seed, "records variation per record")
+    airtable = _airtable(world, rng_for(seed, "records airtable"), v, extra)
+    salesforce = _salesforce(world, rng_for(seed, "records salesforce"), v, extra)  # HubSpot carries its ids
+    hubspot = _hubspot(world, rng_for(seed, "records hubspot"), v, extra)
     frame = pd.concat([airtable, hubspot, salesforce], ignore_index=True)
     if len(frame) > n_records:  # trim the ~1% headroom at random, so every source thins alike
         keep = np.sort(rng_for(seed, "records trim").choice(len(frame), n_records, replace=False))
@@ -46,7 +52,8 @@ def company_records(n_records: int, seed: int = 7) -> pd.DataFrame:
     return frame[list(ENTITY_COLUMNS)]
 
 
-def _world(n: int, rng: np.random.Generator) -> SimpleNamespace:
+def _world(n: int, rng: np.random.Generator, v: var.CompanyVariation,
+           vrng: np.random.Generator) -> SimpleNamespace:
     """The attributes of ``hub.synth.world.World`` that company records read."""
     names, _desc = _names(rng, n)
     country = _weighted(rng, [c[2] for c in vocab.COUNTRIES], n)
@@ -64,12 +71,15 @@ def _world(n: int, rng: np.random.Generator) -> SimpleNamespace:
         legal_index[mask] = len(forms) + _weighted(rng, [w for _, w in legal_forms], int(mask.sum()))
         forms += [f for f, _ in legal_forms]
     legal = np.asarray(forms, dtype=object)[legal_index].tolist()
+    # generic names come after the clash rule: companies sharing one often share a country too
+    names = var.generic_names(names, vrng, v)
     domain = _domains(rng, names, country)
-    people = _people(rng, n)
+    sibling = var.sibling_domains(domain, country, vrng, v)
+    people = _people(rng, n, v.freemail)
     return SimpleNamespace(n=n, key=_keys(n), name=names, legal=legal, domain=domain,
                            country=country, city=city, applied_recent=rng.random(n) < 0.92,
                            in_airtable=None, in_hubspot=None, in_salesforce=None, **people,
-                           presence=_presence(rng, n))
+                           presence=_presence(rng, n), sibling=sibling)
 
 
 def _keys(n: int) -> np.ndarray:
@@ -103,7 +113,7 @@ def _domains(rng: np.random.Generator, names: list[str], country: np.ndarray) ->
         ]
 
 
-def _people(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+def _people(rng: np.random.Generator, n: int, freemail: float) -> dict[str, np.ndarray]:
     """Per person: company, name indices, and how their address is spelled (as world._people)."""
     count = 1 + np.minimum(rng.poisson(1.1, n), 5)
     start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
@@ -113,7 +123,7 @@ def _people(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
         "first": rng.integers(0, len(vocab.FIRST_NAMES), m),
         "last": rng.integers(0, len(vocab.LAST_NAMES), m),
         "pattern": _weighted(rng, (0.5, 0.2, 0.1, 0.1, 0.1), m),
-        "freemail": rng.random(m) < 0.25,
+        "freemail": rng.random(m) < freemail,
         "free_domain": _weighted(rng, vocab.FREEMAIL_WEIGHTS, m),
         "digits": rng.integers(1, 9999, m),
         "with_digits": rng.random(m) < 0.7,
@@ -161,6 +171,30 @@ def _first_contact(world: SimpleNamespace, rng: np.random.Generator, companies: 
     return out
 
 
+def _names_of(world: SimpleNamespace, rng: np.random.Generator, rows: np.ndarray, v: var.CompanyVariation,
+              extra: np.random.Generator, *, p_legal: float, p_typo: float, p_case: float,
+              p_stem_only: float) -> list[str]:
+    names = variants.company_names(world, rng, rows, p_legal=p_legal, p_typo=v.typo_rate(p_typo),
+                                   p_case=v.case_rate(p_case), p_stem_only=p_stem_only)
+    return var.second_typos(names, extra, v)
+
+
+def _company_fields(world: SimpleNamespace, rng: np.random.Generator, rows: np.ndarray,
+                    v: var.CompanyVariation, extra: np.random.Generator, people: np.ndarray, *,
+                    p_legal: float, p_typo: float, p_case: float, p_missing: float,
+                    p_stem_only: float = 0.0) -> dict[str, list[str | None] | list[str]]:
+    """Name, website and email of a source's records, in the classic draw order; a subsidiary's
+    records show its sibling domain."""
+    company = _names_of(world, rng, rows, v, extra, p_legal=p_legal, p_typo=p_typo, p_case=p_case,
+                        p_stem_only=p_stem_only)
+    website = variants.websites(world, rng, rows, p_missing=v.missing_website(p_missing))
+    email = _emails(world, rng, people)
+    sibling = var.on_sibling(rows, world.sibling, extra, v)
+    own = np.asarray(world.domain, dtype=object)[rows]
+    return {"company": company, "website": var.swap_domain(website, own, sibling),
+            "email": var.swap_domain(email, own, sibling)}
+
+
 def _frame(source: str, obj: str, ids: list[str], rows: np.ndarray, world: SimpleNamespace,
            **columns: object) -> pd.DataFrame:
     frame = pd.DataFrame({"source": source, "source_object": obj, "source_id": ids, **columns})
@@ -169,7 +203,8 @@ def _frame(source: str, obj: str, ids: list[str], rows: np.ndarray, world: Simpl
     return frame
 
 
-def _airtable(world: SimpleNamespace, rng: np.random.Generator) -> pd.DataFrame:
+def _airtable(world: SimpleNamespace, rng: np.random.Generator, v: var.CompanyVariation,
+              extra: np.random.Generator) -> pd.DataFrame:
     main = np.flatnonzero(world.presence[0])
     again = main[(rng.random(len(main)) < 0.03) & world.applied_recent[main]]
     rows = np.concatenate([main, again])
@@ -184,9 +219,9 @@ def _airtable(world: SimpleNamespace, rng: np.random.Generator) -> pd.DataFrame:
     ids = [f"rec{i:014d}" for i in range(len(rows))]
     return _frame(
         "airtable", "Beta Applications", ids, rows, world,
-        company=variants.company_names(world, rng, rows, p_legal=0.35, p_typo=0.1, p_case=0.1, p_stem_only=0.03),
-        website=variants.websites(world, rng, rows, p_missing=0.15),
-        email=_emails(world, rng, person), city=None, country=None,
+        **_company_fields(world, rng, rows, v, extra, person,
+                          p_legal=0.35, p_typo=0.1, p_case=0.1, p_stem_only=0.03, p_missing=0.15),
+        city=None, country=None,
         salesforce_account_id=None, hubspot_company_id=None, application_id=app_id)
 
 
@@ -197,7 +232,8 @@ def _crm_rows(world: SimpleNamespace, rng: np.random.Generator, present: np.ndar
     return np.concatenate([main, dup]), np.concatenate([np.zeros(len(main), bool), np.ones(len(dup), bool)])
 
 
-def _salesforce(world: SimpleNamespace, rng: np.random.Generator) -> pd.DataFrame:
+def _salesforce(world: SimpleNamespace, rng: np.random.Generator, v: var.CompanyVariation,
+                extra: np.random.Generator) -> pd.DataFrame:
     rows, is_dup = _crm_rows(world, rng, world.presence[2], 0.015)
     ids = [f"001Hs{i:010d}AAA" for i in range(len(rows))]
     world.account_id = np.full(world.n, None, dtype=object)
@@ -207,28 +243,33 @@ def _salesforce(world: SimpleNamespace, rng: np.random.Generator) -> pd.DataFram
     app = np.where(~is_dup & (rng.random(len(rows)) < 0.3), world.application_id[rows], None)
     return _frame(
         "salesforce", "Account", ids, rows, world,
-        company=variants.company_names(world, rng, rows, p_legal=0.7, p_typo=0.08, p_case=0.05),
-        website=variants.websites(world, rng, rows, p_missing=0.25),
-        email=_emails(world, rng, contact),
-        city=variants.cities(rng, world, rows), country=variants.countries(rng, world, rows, p_short=0.5),
+        **_company_fields(world, rng, rows, v, extra, contact,
+                          p_legal=0.7, p_typo=0.08, p_case=0.05, p_missing=0.25),
+        city=variants.cities(rng, world, rows, p_missing=v.city_missing),
+        country=variants.countries(rng, world, rows, p_short=0.5),
         salesforce_account_id=ids, hubspot_company_id=None, application_id=app)
 
 
-def _hubspot(world: SimpleNamespace, rng: np.random.Generator) -> pd.DataFrame:
+def _hubspot(world: SimpleNamespace, rng: np.random.Generator, v: var.CompanyVariation,
+             extra: np.random.Generator) -> pd.DataFrame:
     rows, is_dup = _crm_rows(world, rng, world.presence[1], 0.02)
     ids = [str(5_100_000_000 + i) for i in range(len(rows))]
-    website = np.asarray(variants.websites(world, rng, rows, p_missing=0.2), dtype=object)
+    website = np.asarray(variants.websites(world, rng, rows, p_missing=v.missing_website(0.2)), dtype=object)
     # The domain property fills in for 30% of missing websites (entity_records reads either).
     fill = (website == None) & (rng.random(len(rows)) < 0.3)  # noqa: E711
     website[fill] = np.asarray(world.domain, dtype=object)[rows[fill]]
     contact = _first_contact(world, rng, rows, 0.85, 0.6, 0.95)
     contact[is_dup] = -1
     draws = rng.random((len(rows), 2))
+    company = _names_of(world, rng, rows, v, extra, p_legal=0.25, p_typo=0.1, p_case=0.08, p_stem_only=0.0)
+    sibling = var.on_sibling(rows, world.sibling, extra, v)
+    own = np.asarray(world.domain, dtype=object)[rows]
     return _frame(
-        "hubspot", "companies", ids, rows, world,
-        company=variants.company_names(world, rng, rows, p_legal=0.25, p_typo=0.1),
-        website=website, email=_emails(world, rng, contact),
-        city=variants.cities(rng, world, rows), country=variants.countries(rng, world, rows, p_short=0.1),
+        "hubspot", "companies", ids, rows, world, company=company,
+        website=var.swap_domain(website.tolist(), own, sibling),
+        email=var.swap_domain(_emails(world, rng, contact), own, sibling),
+        city=variants.cities(rng, world, rows, p_missing=v.city_missing),
+        country=variants.countries(rng, world, rows, p_short=0.1),
         salesforce_account_id=np.where(~is_dup & (draws[:, 0] < 0.4), world.account_id[rows], None),
         hubspot_company_id=ids,
         application_id=np.where(~is_dup & (draws[:, 1] < 0.3), world.application_id[rows], None))
