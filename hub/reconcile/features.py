@@ -26,6 +26,7 @@ from hub.names import (
     registrable_domain_of_host,
     website_host,
 )
+from hub.reconcile.typos import canonical_names
 
 XREF_COLUMNS = ("salesforce_account_id", "hubspot_company_id", "application_id")
 
@@ -43,7 +44,7 @@ class Features:
     record_id: np.ndarray
     domain: np.ndarray
     email_domain: np.ndarray
-    email: np.ndarray
+    email: np.ndarray  # a person: the address, a company address without its TLD (``_people``)
     name: np.ndarray
     label: np.ndarray
     country: np.ndarray
@@ -51,6 +52,10 @@ class Features:
     place: np.ndarray  # bitmask of countries the record can be in (country, legal form, ccTLD); 0: no hint
     xrefs: dict[str, np.ndarray]
     name_text: np.ndarray  # normalised names, for similarity scores and the review queue
+    spelling: np.ndarray  # the squashed name exactly as spelled; ``name`` reads a lone typo as its neighbour
+    retyped: np.ndarray  # bool: ``name`` is another spelling than the record's own
+    domains: np.ndarray  # registrable domain per ``domain`` / ``email_domain`` code
+    spellings: np.ndarray  # squashed name per ``spelling`` code
 
     @property
     def n(self) -> int:
@@ -72,7 +77,21 @@ class Coded:
     @classmethod
     def of(cls, column: pd.Series | np.ndarray) -> Coded:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        return cls(codes.astype(np.int64), np.asarray(uniques, dtype=object))
+        values = np.asarray(uniques, dtype=object)
+        # factorize already codes None, NaN and pd.NA as missing; blank text is missing too, and
+        # any other scalar (an id typed as a number) is read as its text.
+        odd = [i for i, v in enumerate(values.tolist()) if type(v) is not str or not v or v.isspace()]
+        if odd:
+            usable = np.ones(len(values) + 1, bool)
+            usable[-1] = False
+            for i in odd:
+                v = values[i]
+                if isinstance(v, str):
+                    usable[i] = False
+                else:
+                    values[i] = str(v)
+            codes = np.where(usable[codes], codes, -1)
+        return cls(codes.astype(np.int64), values)
 
     def map(self, fn: Callable[[Any], Any]) -> Coded:
         """``fn`` once per distinct value; equal results share a code, None becomes -1."""
@@ -120,7 +139,14 @@ def matching_features(records: pd.DataFrame) -> Features:
     name_text = np.array([p[0] for p in parts], dtype=object)[names.codes]
     squashed = Coded(names.codes, np.array([p[0] and p[0].replace(" ", "") for p in parts[:-1]], dtype=object))
     label_of = Coded(np.where(domain >= 0, domain, email_domain), domains)
-    (name, label), _ = shared(squashed.map(lambda v: v), label_of.map(domain_label))
+    spelled = squashed.map(lambda v: v)
+    labels = label_of.map(domain_label)
+    # a spelling some website spells is the right one, however few records use it
+    counts = np.bincount(spelled.codes[spelled.codes >= 0], minlength=len(spelled.values))
+    counts += pd.Index(spelled.values).isin(labels.values) * (len(records) + 1)
+    canon = np.append(canonical_names(spelled.values, counts), -1)
+    read_as = Coded(canon[spelled.codes], spelled.values)
+    (name, label), _ = shared(read_as, labels)
 
     countries = Coded.of(_column(records, "country")).map(country_code)
     city = Coded.of(_column(records, "city")).map(city_key).codes
@@ -134,10 +160,26 @@ def matching_features(records: pd.DataFrame) -> Features:
             xrefs[column] = Coded.of(values.where(values.notna() & (values.astype(str) != ""), None)).codes
     return Features(
         record_id=records["record_id"].astype(str).to_numpy(dtype=object),
-        domain=domain, email_domain=email_domain, email=emails.codes, name=name, label=label,
+        domain=domain, email_domain=email_domain, email=_people(emails, mail, email_domain, domains),
+        name=name, label=label,
         country=countries.codes, city=city, place=_place(stated, by_legal, by_tld), xrefs=xrefs,
-        name_text=name_text,
+        name_text=name_text, spelling=spelled.codes,
+        retyped=np.append(canon[:-1] != np.arange(len(spelled.values)), False)[spelled.codes],
+        domains=domains, spellings=spelled.values,
     )
+
+
+def _people(emails: Coded, mail: np.ndarray, email_domain: np.ndarray, domains: np.ndarray) -> np.ndarray:
+    """One code per person: the address, except that a company address is read without its
+    TLD, so one person at a subsidiary's sibling domain (jo@acme.com, jo@acme.co.uk) is one."""
+    local = emails.map(lambda v: v.rpartition("@")[0]).codes
+    label = Coded(mail, domains).map(domain_label).codes
+    company = (email_domain >= 0) & (local >= 0) & (label >= 0)
+    width = int(label.max(initial=0)) + 1
+    key = np.where(company, local * width + label, -2 - emails.codes)  # -1 stays "no address"
+    key = np.where(emails.codes < 0, -1, key)
+    codes, _ = pd.factorize(key)
+    return np.where(emails.codes < 0, -1, codes).astype(np.int64)
 
 
 def _bit(country: str) -> int:

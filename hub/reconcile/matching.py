@@ -6,7 +6,11 @@ Tiers, strongest first, each adding edges between records:
 2. cross-reference ids: a HubSpot company holding the Salesforce account id, an Application ID;
 3. registrable website domain, and the email domain when it is not free-mail (one key space);
 4. the same email address (a person) when the two names agree;
-5. a company name, only with corroboration (``hub.reconcile.name_tier``).
+5. a company name, exact or one slip away (``hub.reconcile.typos``), only with corroboration
+   (``hub.reconcile.name_tier``).
+
+Any null (None, NaN, pd.NA, blank text) in any column, and any pandas string dtype (object,
+``string``, pyarrow strings) is accepted: ``hub.reconcile.features`` codes every column once.
 
 A key shared by more records than the cluster-size guard is not used, and clusters are built so
 that none exceeds the guard or joins a cannot-link pair.
@@ -156,8 +160,9 @@ def _email_address_edges(f: Features, max_group: int) -> Edges:
     agree |= process.cpdist(names_l, names_r, scorer=fuzz.token_set_ratio, processor=None,
                             score_cutoff=100) > 0
     agree |= (f.name[left] >= 0) & (f.name[left] == f.name[right])
+    # websites on sibling domains (acme.com, acme.co.uk) are no disagreement beside one person
     dl, dr = f.domain[left], f.domain[right]
-    agree &= ~((dl >= 0) & (dr >= 0) & (dl != dr))
+    agree &= ~((dl >= 0) & (dr >= 0) & (dl != dr) & (f.label[left] != f.label[right]))
     return Edges.of(left[agree], right[agree], RULES.index("email_address"), RULE_SCORES["email_address"])
 
 

@@ -4,14 +4,20 @@ A name alone never links: in a dense name space "Acme" and "Acme Analytics", or 
 in two countries, are different companies. A name link needs, between two clusters:
 
 - name evidence: the same normalised name, or one record's name spelling the other cluster's
-  domain ("Urban Brook" ~ urbanbrook.com);
+  domain ("Urban Brook" ~ urbanbrook.com); a name one slip away (``hub.reconcile.typos``:
+  "Lunarsrping" read as "Lunarspring") is weaker evidence;
 - a fit: a cluster with a website answers to the name only if the website spells it
-  ("Goldenway" is not goldenwaytechnologies.com, whose short name it may merely share);
-- corroboration: the same city and country; or, when the name is unique (no third cluster
-  answers to it and neither cluster has another compatible partner), the same city, the same
-  country, or compatible places (the country a legal form or a country-code domain implies:
-  "Acme GmbH" ~ acme.de ~ Germany);
-- no conflict: not two different websites, not two different countries;
+  ("Goldenway" is not goldenwaytechnologies.com, whose short name it may merely share), or a
+  sibling of it (a subsidiary's acme.co.uk, acme-uk.com, acmegroup.com);
+- corroboration: the same city and country; for a slipped name, the same city and either the
+  same country or a unique name; for an exact name that is unique (no third cluster answers to
+  it and neither cluster has another compatible partner), the same city, the same country,
+  compatible places (the country a legal form or a country-code domain implies: "Acme GmbH" ~
+  acme.de ~ Germany), or, for a name of at least ``SILENT_NAME_LENGTH`` letters, one cluster
+  that says nothing about where it is (a free-mail application): nothing contradicts a rare
+  name, the evidence a rare exact name is to Splink's term frequencies;
+- no conflict: not two different websites (siblings are not different), not two different
+  countries, and not a generic name several companies with websites share ("Global Solutions");
 - no ambiguity: the links a name makes may not bring two websites or two countries together.
 
 Pairs with name evidence that fail a condition are the mid-confidence pairs the data team
@@ -27,6 +33,14 @@ import pandas as pd
 
 from hub.reconcile.features import Features
 from hub.reconcile.graph import connected_components
+
+# What a subsidiary's domain adds to the name besides a two-letter country code ("acme-uk.com").
+SIBLING_SUFFIXES = frozenset({"", "group", "global", "international", "intl", "holdings"})
+# Names shorter than this (squashed) are shared by chance too often to link on silence.
+SILENT_NAME_LENGTH = 8
+# Three websites under one name make it a name several companies share (two may be one
+# company's sibling domains).
+GENERIC_WEBSITES = 3
 
 
 @dataclass
@@ -97,7 +111,11 @@ def name_pairs(f: Features, labels: np.ndarray, max_group: int) -> NamePairs:
         return NamePairs(empty, empty, np.empty(0), np.empty(0, bool), np.empty(0, object))
     frame = pd.DataFrame({"a": np.minimum(a, b)[apart], "b": np.maximum(a, b)[apart],
                           "left": left[apart], "right": right[apart], "spells": spells_domain[apart],
-                          "key": np.where(f.name[left] >= 0, f.name[left], f.label[left])[apart]})
+                          "key": np.where(f.name[left] >= 0, f.name[left], f.label[left])[apart],
+                          # two spellings read as one name (``hub.reconcile.typos``): weaker evidence
+                          "typo": np.where(spells_domain, f.retyped[left],
+                                           f.spelling[left] != f.spelling[right])[apart]})
+    frame["generic"] = _generic(f)[frame["key"].to_numpy()]
     # A cluster with a website whose name part is not this name: the name is likely a short
     # form of another company's ("Goldenway" for goldenwaytechnologies.com).
     held = _attribute(labels, f.label).rename(columns={"v": "key"})
@@ -110,13 +128,19 @@ def name_pairs(f: Features, labels: np.ndarray, max_group: int) -> NamePairs:
     frame = frame.sort_values(["a", "b", "spells"], ascending=[True, True, False], kind="stable")
     pairs = frame.groupby(["a", "b"], sort=False).agg(
         left=("left", "first"), right=("right", "first"), spells=("spells", "any"),
-        fits=("fits_a", "any"), fits_b=("fits_b", "any")).reset_index()
+        fits=("fits_a", "any"), fits_b=("fits_b", "any"), typo=("typo", "all"),
+        generic=("generic", "all")).reset_index()
     pairs["fits"] &= pairs.pop("fits_b")
     same_city, _ = _compare(pairs, _attribute(labels, f.city))
     countries = _attribute(labels, f.country)
     same_country, other_country = _compare(pairs, countries)
     domains = _attribute(labels, f.any_domain)
     _, other_domain = _compare(pairs, domains)
+    # A subsidiary on a sibling domain (acme.com ~ acme.co.uk, acme-uk.com, acmegroup.com) is
+    # neither another company's website nor a short form of one.
+    sibling, other_tld = _siblings(f, pairs, domains, other_domain | ~pairs["fits"].to_numpy())
+    other_domain &= ~sibling
+    pairs["fits"] |= sibling
     place = np.zeros(n, np.int64)
     np.bitwise_or.at(place, labels, f.place)
     pa, pb = place[pairs["a"].to_numpy()], place[pairs["b"].to_numpy()]
@@ -127,25 +151,86 @@ def name_pairs(f: Features, labels: np.ndarray, max_group: int) -> NamePairs:
     # it is compatible with (an "Acme" in another country does not count)
     unique = _only_partners(pairs, ~conflict) & (_clusters_per_name(f, labels)[pairs["left"].to_numpy()] <= 2)
     fits = pairs["fits"].to_numpy()
-    corroborated = fits & ((same_city & same_country) | ((same_city | same_country | same_place) & unique))
-    accepted = corroborated & ~conflict
-    accepted &= _unambiguous(pairs, accepted, domains, countries)
+    typo, generic = pairs["typo"].to_numpy(), pairs["generic"].to_numpy()
+    # A cluster that says nothing about where it is (a free-mail application) cannot contradict:
+    # an exact name no third company answers to is then the evidence, as a rare name is to Splink.
+    # Short names and the same name on another TLD are what two companies in two countries
+    # look like, so neither counts on silence.
+    placed = _placed(f, labels)
+    silent = ~placed[pairs["a"].to_numpy()] | ~placed[pairs["b"].to_numpy()]
+    length = np.char.str_len(f.spellings[f.spelling[pairs["left"].to_numpy()]].astype(str))
+    silent &= ~other_tld & (length >= SILENT_NAME_LENGTH)
+    # A typo'd name needs the same city, and the same country unless the name is unique.
+    corroborated = fits & ((same_city & same_country) | (same_city & unique & typo)
+                           | ((same_city | same_country | same_place | silent) & unique & ~typo & ~other_tld))
+    accepted = corroborated & ~conflict & ~generic
+    # sibling domains are one company's, so the ambiguity check reads them as one website
+    accepted &= _unambiguous(pairs, accepted & ~sibling, domains, countries) | (accepted & sibling)
+    accepted &= ~sibling | _only_partners(pairs, accepted)
     score = np.round(0.5 + 0.1 * spells + 0.1 * fits + 0.1 * unique + 0.05 * same_city
                      + 0.05 * same_country + 0.05 * same_place - 0.3 * other_domain
-                     - 0.3 * (other_country | other_place), 3)
+                     - 0.3 * (other_country | other_place) - 0.1 * typo - 0.2 * generic, 3)
     reason = np.select(
-        [accepted, other_domain, other_country | other_place, ~fits, ~unique, ~corroborated],
-        ["name corroborated", "same name, different websites", "same name, different countries",
-         "name is short for another website", "more than two companies answer to the name",
-         "same name, nothing corroborates it"],
+        [accepted & typo, accepted, other_domain, other_country | other_place, generic, ~fits,
+         typo & ~corroborated, ~unique, ~corroborated],
+        ["name one slip apart, same city", "name corroborated",
+         "same name, different websites", "same name, different countries",
+         "generic name several companies share", "name is short for another website",
+         "name one slip apart, not in the same city",
+         "more than two companies answer to the name", "same name, nothing corroborates it"],
         "same name, would join different websites or countries")
     return NamePairs(pairs["left"].to_numpy(), pairs["right"].to_numpy(), score, accepted,
                      reason.astype(object))
 
 
+def _placed(f: Features, labels: np.ndarray) -> np.ndarray:
+    """Per cluster: any record says where it is (city, country, legal form or country-code TLD)."""
+    out = np.zeros(f.n, bool)
+    out[labels[(f.city >= 0) | (f.country >= 0) | (f.place != 0)]] = True
+    return out
+
+
+def _sibling_label(label: str, name: str) -> bool:
+    rest = label[len(name):] if label.startswith(name) else None
+    return rest is not None and (rest in SIBLING_SUFFIXES or (len(rest) == 2 and rest.isalpha()))
+
+
+def _siblings(f: Features, pairs: pd.DataFrame, domains: pd.DataFrame,
+              candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per cluster pair: every domain either cluster holds is the pair's name on some suffix;
+    and of those, the pairs whose labels all equal the name (the domains differ in TLD alone)."""
+    out, bare = np.zeros(len(pairs), bool), np.zeros(len(pairs), bool)
+    idx = np.flatnonzero(candidates & ~pairs["typo"].to_numpy())
+    if len(idx) == 0:
+        return out, bare
+    name = f.spellings[np.maximum(f.spelling[pairs["left"].to_numpy()[idx]], 0)]
+    ends = pd.DataFrame({"i": np.concatenate([idx, idx]), "name": np.concatenate([name, name]),
+                         "c": np.concatenate([pairs["a"].to_numpy()[idx], pairs["b"].to_numpy()[idx]])})
+    ends = ends.merge(domains, on="c")
+    labels = [d.split(".", 1)[0].replace("-", "") for d in f.domains[ends["v"].to_numpy()]]
+    ends["ok"] = [_sibling_label(label, n) for label, n in zip(labels, ends["name"], strict=True)]
+    ends["bare"] = np.asarray(labels, dtype=object) == ends["name"].to_numpy()
+    every = ends.groupby("i")[["ok", "bare"]].all()
+    out[every.index[every["ok"].to_numpy()]] = True
+    bare[every.index[(every["ok"] & every["bare"]).to_numpy()]] = True
+    return out, bare
+
+
+def _generic(f: Features) -> np.ndarray:
+    """Per name code: held by records of several different websites ("Global Solutions"), so
+    the name says nothing about which company a record without a website is."""
+    size = int(max(f.name.max(initial=-1), f.label.max(initial=-1))) + 1
+    d = f.any_domain
+    held = pd.DataFrame({"k": np.concatenate([f.name, f.label]), "d": np.concatenate([d, d])})
+    held = held[(held["k"] >= 0) & (held["d"] >= 0)].drop_duplicates()
+    websites = np.bincount(held["k"].to_numpy(), minlength=size)
+    return websites >= GENERIC_WEBSITES
+
+
 def _clusters_per_name(f: Features, labels: np.ndarray) -> np.ndarray:
     """Per record: how many clusters answer to its name (as a name or as a domain label)."""
-    keys = np.concatenate([f.name, f.label])
+    # a typo'd spelling read as this name is no other company answering to it
+    keys = np.concatenate([np.where(f.retyped, -1, f.name), f.label])
     held = pd.DataFrame({"k": keys, "c": np.concatenate([labels, labels])})[keys >= 0].drop_duplicates()
     count = held.groupby("k").size()
     out = np.zeros(f.n, np.int64)
