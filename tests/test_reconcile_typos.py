@@ -143,3 +143,28 @@ def test_variation_rates_are_configurable() -> None:
     assert none_missing["website"].isna().mean() < 0.01
     with pytest.raises(ValueError, match="unknown variation"):
         variation_of("harder")
+
+
+def test_one_person_at_a_sibling_domain_is_one_company() -> None:
+    c = _clusters(_records([
+        {"record_id": "a", "source": "hubspot", "company": "Falico Collective PLC",
+         "website": "falicocollective.com", "email": "kenneth.price@falicocollective.com"},
+        {"record_id": "b", "source": "salesforce", "company": "Falico Collective",
+         "website": "falicocollective.co.uk", "email": "Kenneth.Price@Falicocollective.co.uk"},
+        {"record_id": "x", "source": "salesforce", "company": "Falico Collective",
+         "website": "falicocollective.de", "email": "anna.berg@falicocollective.de"},
+    ]))
+    assert c["a"] == c["b"] != c["x"]
+
+
+def test_a_rare_name_links_to_a_record_that_says_nothing_about_place_and_a_short_one_does_not() -> None:
+    c = _clusters(_records([
+        {"record_id": "h", "source": "hubspot", "company": "Silveranchor Pictures",
+         "website": "silveranchorpictures.com", "city": "Denver", "country": "US"},
+        {"record_id": "a", "source": "airtable", "company": "SILVERANCHOR PICTURES", "email": "jo@gmail.com"},
+        {"record_id": "h2", "source": "hubspot", "company": "Aten", "website": "aten.io", "city": "Denver",
+         "country": "US"},
+        {"record_id": "a2", "source": "airtable", "company": "Aten", "email": "al@gmail.com"},
+    ]))
+    assert c["h"] == c["a"]
+    assert c["h2"] != c["a2"]

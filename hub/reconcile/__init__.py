@@ -1,8 +1,9 @@
 """Identity resolution: one trustworthy customer record per real company.
 
 - ``resolve_entities`` / ``resolve`` (``matching``): which source records are the same company:
-  tiers over coded features (``features``), the corroborated name tier (``name_tier``), the
-  cluster-size guard and cannot-links (``graph``), the review queue;
+  tiers over coded features (``features``), the corroborated name tier (``name_tier``) with
+  names one slip apart (``typos``), the cluster-size guard and cannot-links (``graph``), the
+  review queue;
 - ``assign_customer_ids`` (``ids``): stable ids across runs; a merge keeps the oldest id;
 - ``survive``, ``mrr_by_customer``, ``contacts`` (``survivorship``): fields, money and people;
 - ``overrides``: must-link / cannot-link pairs from the data team and the review queue;

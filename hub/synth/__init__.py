@@ -9,7 +9,8 @@
   files unless ``tidy=True``, optionally with bad lines.
 - ``entity_records`` lays out company-level records for ``hub.reconcile.resolve_entities``.
 - ``company_records`` draws only those company-level records, fast enough for 1M-record
-  matching benchmarks (same noise model, no usage or CRM detail).
+  matching benchmarks (same noise model, no usage or CRM detail); ``variation`` (presets
+  ``"classic"`` and ``"hard"`` in ``hub.synth.variation``, rates configurable) sets how hard.
 """
 
 from hub.synth.entities import ENTITY_COLUMNS, entity_records
