@@ -9,6 +9,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -75,9 +76,12 @@ class Coded:
     values: np.ndarray
 
     @classmethod
-    def of(cls, column: pd.Series | np.ndarray) -> Coded:
+    def of(cls, column: pd.Series | np.ndarray, *, raw: bool = False) -> Coded:
+        """Codes of ``column``; ``raw``: an input column, where blank text is missing too."""
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         values = np.asarray(uniques, dtype=object)
+        if not raw:  # normalised values are text or None already
+            return cls(codes.astype(np.int64), values)
         # factorize already codes None, NaN and pd.NA as missing; blank text is missing too, and
         # any other scalar (an id typed as a number) is read as its text.
         odd = [i for i, v in enumerate(values.tolist()) if type(v) is not str or not v or v.isspace()]
@@ -115,16 +119,16 @@ def shared(*columns: Coded) -> tuple[list[np.ndarray], np.ndarray]:
     return out, joined.values
 
 
-def _column(records: pd.DataFrame, name: str) -> pd.Series:
+def _column(records: pd.DataFrame, name: str) -> Coded:
     if name in records:
-        return records[name].reset_index(drop=True)
-    return pd.Series([None] * len(records), dtype=object)
+        return Coded.of(records[name].reset_index(drop=True), raw=True)
+    return Coded(np.full(len(records), -1, np.int64), np.empty(0, dtype=object))
 
 
 def matching_features(records: pd.DataFrame) -> Features:
     """Normalise each distinct value once (``hub.names``) and code the results."""
-    web_hosts = Coded.of(_column(records, "website")).map(website_host)
-    emails = Coded.of(_column(records, "email")).map(normalised_email)
+    web_hosts = _column(records, "website").map(website_host)
+    emails = _column(records, "email").map(normalised_email)
     mail_hosts = emails.map(email_host)
     (web_host, mail_host), hosts = shared(web_hosts, mail_hosts)
     registrable = Coded(np.arange(len(hosts)), hosts).map(registrable_domain_of_host)
@@ -134,13 +138,14 @@ def matching_features(records: pd.DataFrame) -> Features:
     free = np.array([d in FREE_MAIL_DOMAINS for d in domains] + [False])  # np.isin on objects is quadratic
     email_domain = np.where(free[mail], -1, mail)
 
-    names = Coded.of(_column(records, "company"))
+    names = _column(records, "company")
     parts = [name_and_places(v) for v in names.values] + [(None, None)]
     name_text = np.array([p[0] for p in parts], dtype=object)[names.codes]
     squashed = Coded(names.codes, np.array([p[0] and p[0].replace(" ", "") for p in parts[:-1]], dtype=object))
     label_of = Coded(np.where(domain >= 0, domain, email_domain), domains)
+    label_table = Coded(np.arange(len(domains)), domains).map(domain_label)  # once per domain
     spelled = squashed.map(lambda v: v)
-    labels = label_of.map(domain_label)
+    labels = Coded(np.append(label_table.codes, -1)[label_of.codes], label_table.values)
     # a spelling some website spells is the right one, however few records use it
     counts = np.bincount(spelled.codes[spelled.codes >= 0], minlength=len(spelled.values))
     counts += pd.Index(spelled.values).isin(labels.values) * (len(records) + 1)
@@ -148,19 +153,18 @@ def matching_features(records: pd.DataFrame) -> Features:
     read_as = Coded(canon[spelled.codes], spelled.values)
     (name, label), _ = shared(read_as, labels)
 
-    countries = Coded.of(_column(records, "country")).map(country_code)
-    city = Coded.of(_column(records, "city")).map(city_key).codes
+    countries = _column(records, "country").map(country_code)
+    city = _column(records, "city").map(city_key).codes
     stated = np.append(np.array([_mask(c) for c in countries.values], dtype=np.int64), 0)[countries.codes]
     by_legal = np.array([_mask(p[1]) for p in parts], dtype=np.int64)[names.codes]
     by_tld = np.append(np.array([_mask(domain_country(d)) for d in domains], dtype=np.int64), 0)[label_of.codes]
     xrefs = {}
     for column in XREF_COLUMNS:
         if column in records:
-            values = records[column].reset_index(drop=True).astype(object)
-            xrefs[column] = Coded.of(values.where(values.notna() & (values.astype(str) != ""), None)).codes
+            xrefs[column] = _column(records, column).codes
     return Features(
         record_id=records["record_id"].astype(str).to_numpy(dtype=object),
-        domain=domain, email_domain=email_domain, email=_people(emails, mail, email_domain, domains),
+        domain=domain, email_domain=email_domain, email=_people(emails, np.append(label_table.codes, -1)[mail], email_domain),
         name=name, label=label,
         country=countries.codes, city=city, place=_place(stated, by_legal, by_tld), xrefs=xrefs,
         name_text=name_text, spelling=spelled.codes,
@@ -169,11 +173,10 @@ def matching_features(records: pd.DataFrame) -> Features:
     )
 
 
-def _people(emails: Coded, mail: np.ndarray, email_domain: np.ndarray, domains: np.ndarray) -> np.ndarray:
+def _people(emails: Coded, label: np.ndarray, email_domain: np.ndarray) -> np.ndarray:
     """One code per person: the address, except that a company address is read without its
     TLD, so one person at a subsidiary's sibling domain (jo@acme.com, jo@acme.co.uk) is one."""
     local = emails.map(lambda v: v.rpartition("@")[0]).codes
-    label = Coded(mail, domains).map(domain_label).codes
     company = (email_domain >= 0) & (local >= 0) & (label >= 0)
     width = int(label.max(initial=0)) + 1
     key = np.where(company, local * width + label, -2 - emails.codes)  # -1 stays "no address"
@@ -187,6 +190,7 @@ def _bit(country: str) -> int:
     return 1 << (zlib.crc32(country.encode()) % 63)
 
 
+@cache  # a handful of distinct countries and legal-form sets, asked a million times
 def _mask(countries: frozenset[str] | str | None) -> int:
     if not countries:
         return 0

@@ -36,6 +36,8 @@ def _deletion_keys(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     each of its one-letter deletions, as 64-bit hashes (a collision only adds a candidate)."""
     lengths = np.fromiter((len(v) if isinstance(v, str) else 0 for v in names.tolist()), np.int64, len(names))
     eligible = np.flatnonzero(lengths >= MIN_LENGTH)
+    # by length, so each chunk is only as wide as its longest name
+    eligible = eligible[np.argsort(lengths[eligible], kind="stable")]
     keys, index = [np.empty(0, np.uint64)], [np.empty(0, np.int64)]
     for start in range(0, len(eligible), _CHUNK):
         rows = eligible[start:start + _CHUNK]
@@ -82,7 +84,7 @@ def deletion_pairs(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(left) == 0:
         return left, right
     close = process.cpdist(names[left], names[right], scorer=OSA.distance, processor=None,
-                           score_cutoff=1, workers=1) <= 1
+                           score_cutoff=1, workers=2) <= 1
     return left[close], right[close]
 
 
