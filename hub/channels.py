@@ -2,7 +2,9 @@
 
 Each ``send`` returns when the receiver accepted the alert and raises ``DeliveryError`` when it
 did not; the outbox records the error and tries again on the next run or sensor tick. Secrets
-(webhook URLs, the signing secret, the SMTP password) never appear in payloads or errors.
+(webhook URLs, the signing secret, the SMTP password) never appear in payloads or errors: an
+error keeps the status code and an excerpt scrubbed by ``hub.scrub`` (receivers echo the request
+path, and a webhook URL's path is its secret).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 import requests
+
+from hub.scrub import excerpt, secret_parts
 
 SEVERITY_EMOJI = {"critical": ":rotating_light:", "high": ":rotating_light:", "warning": ":warning:",
                   "info": ":information_source:"}
@@ -88,13 +92,15 @@ def slack_blocks(alert: dict[str, Any]) -> dict[str, Any]:
     return {"text": f"{mention}{_title(alert)}: {alert['message']}"[:3000], "blocks": blocks}
 
 
-def _post(name: str, url: str, body: bytes, headers: dict[str, str], timeout: float) -> None:
+def _post(name: str, url: str, body: bytes, headers: dict[str, str], timeout: float,
+          secrets: tuple[str | None, ...] = ()) -> None:
     try:
         response = requests.post(url, data=body, headers=headers, timeout=timeout)
     except requests.RequestException as exc:
         raise DeliveryError(f"{name} unreachable ({type(exc).__name__})") from None
     if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"{name} answered {response.status_code}: {response.text[:200]}")
+        said = excerpt(response.text[:4000], secret_parts(url, *secrets))
+        raise DeliveryError(f"{name} answered {response.status_code}" + (f": {said}" if said else ""))
 
 
 @dataclass
@@ -147,7 +153,7 @@ class SignedWebhook:
         headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
                    SIGNATURE_HEADER: sign(self.secret, timestamp, body),
                    DELIVERY_HEADER: str(alert.get("delivery_id") or alert["alert_id"])}
-        _post("alert webhook", self.url, body, headers, self.timeout)
+        _post("alert webhook", self.url, body, headers, self.timeout, (self.secret,))
 
 
 @dataclass
@@ -205,8 +211,9 @@ class SmtpEmail:
                         smtp.ehlo()
                     self._login_and_send(smtp, msg, secure=secure)
         except smtplib.SMTPException as exc:
+            said = excerpt(str(exc), secret_parts(self.password, self.user))
             raise DeliveryError(f"SMTP server {self.host}:{self.port} refused the alert: "
-                                f"{type(exc).__name__} {str(exc)[:200]}") from None
+                                f"{type(exc).__name__} {said}") from None
         except OSError as exc:
             raise DeliveryError(f"SMTP server {self.host}:{self.port} unreachable ({type(exc).__name__})") from None
 

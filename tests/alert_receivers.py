@@ -22,9 +22,11 @@ class Request:
 
 
 class HttpCapture:
-    """POSTs are recorded per path and answered 200; a path in ``down`` answers 503 (not recorded)."""
+    """POSTs are recorded per path and answered 200; a path in ``down`` answers 503 (not recorded);
+    with ``echo_errors`` every POST answers 404 with the request path in an HTML body, as Express's
+    default handler does (``Cannot POST /services/…``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, echo_errors: bool = False) -> None:
         self.received: list[Request] = []
         self.refused: list[str] = []
         self.down: set[str] = set()
@@ -33,6 +35,14 @@ class HttpCapture:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if echo_errors:
+                    capture.refused.append(self.path)
+                    page = f"<!DOCTYPE html><html><body><pre>Cannot POST {self.path}</pre></body></html>"
+                    self.send_response(404)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.end_headers()
+                    self.wfile.write(page.encode())
+                    return
                 if self.path in capture.down:
                     capture.refused.append(self.path)
                     self.send_response(503)

@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from hub.outbox import Channel, summarise
+from hub.scrub import excerpt
 from hub.warehouse import Warehouse, utcnow
 
 ALERT_FIELDS = ["alert_id", "rule", "severity", "status", "entity_type", "entity_id", "window_key", "customer_id",
@@ -73,7 +74,8 @@ def deliver_pending(warehouse: Warehouse, channels: Sequence[Channel], *, now: d
         try:
             by_name[name].send(item)
         except Exception as exc:  # noqa: BLE001 - any failure keeps the delivery pending, recorded
-            error = f"{type(exc).__name__}: {exc}"[:1000]
+            # Scrubbed again here: a channel that is not ours may put anything in its error.
+            error = excerpt(f"{type(exc).__name__}: {exc}", limit=300)
             _record(warehouse, d, item["delivery_id"], status="pending", now=stamp, error=error)
             down.add(name)
             report.failed += 1
