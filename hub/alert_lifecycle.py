@@ -2,7 +2,9 @@
 
 - Deduplicated by (rule, entity, window): while a rule holds for an entity there is one alert,
   whose ``last_fired_at`` moves; a windowed rule (day / week) has at most one alert per window.
-- Resolved automatically when its condition no longer holds (``resolved_reason``).
+- Resolved automatically when its condition no longer holds (``resolved_reason``), or when the
+  evaluation held it back (superseded by another rule for the entity, older than the rule's
+  ``max_age_days``) — the reason says which.
 - Cooldown: a resolved alert whose condition comes back within the rule's ``cooldown_hours``
   is reopened, unannounced, instead of raising a new one (a flapping metric pages once); within
   the same window a windowed rule always reopens.
@@ -15,6 +17,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -50,12 +53,15 @@ def alert_id(rule: str, entity_type: str, entity_id: str, window: str, first_fir
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def advance(existing: pd.DataFrame, firing: pd.DataFrame, now: str) -> Transition:
+def advance(existing: pd.DataFrame, firing: pd.DataFrame, now: str,
+            withheld: Mapping[tuple[str, ...], str] | None = None) -> Transition:
     """The alert rows to write after one evaluation, and the notices to deliver.
 
     ``existing``: the rule alerts that may matter (every open or snoozed one, and those resolved
-    recently enough for a cooldown or window to apply); ``firing``: ``hub.alerts.evaluate_rules``.
+    recently enough for a cooldown or window to apply); ``firing``: ``hub.alerts.evaluate_rules``;
+    ``withheld``: ``hub.alerts.Evaluation.withheld`` (key -> why it was held back).
     """
+    withheld = withheld or {}
     now_ts = _when(now)
     existing = existing.reindex(columns=ALERT_COLUMNS) if len(existing) else pd.DataFrame(columns=ALERT_COLUMNS)
     existing = existing[existing["entity_type"].isin(ENTITIES)].copy()
@@ -85,7 +91,8 @@ def advance(existing: pd.DataFrame, firing: pd.DataFrame, now: str) -> Transitio
     still = {_key(f) for f in firing.to_dict("records")}
     for key, previous in latest.items():
         if previous["status"] in ACTIVE and key not in still:
-            rows.append({**previous, "status": "resolved", "resolved_at": now, "resolved_reason": "condition cleared"})
+            rows.append({**previous, "status": "resolved", "resolved_at": now,
+                         "resolved_reason": withheld.get(key, "condition cleared")})
     frame = pd.DataFrame(rows, columns=ALERT_COLUMNS)
     return Transition(frame, notices)
 

@@ -271,6 +271,10 @@ class Rule(Closed):
     window: Literal["none", "day", "week"] | None = None
     cooldown_hours: Number | None = None
     message: str | None = None
+    message_if_missing: dict[str, str] | None = None
+    supersedes: list[str] | None = None
+    max_age_days: Number | None = Field(default=None, gt=0)
+    age_from: str | None = None
     enabled: bool = True
 
 

@@ -28,6 +28,11 @@ def customer_facts(warehouse: Warehouse) -> pd.DataFrame:
     customers = _columns(warehouse, "customers", ["customer_id", "name", "owner", "lifecycle_stage", "mrr"])
     health = _columns(warehouse, "customer_health", HEALTH_FACTS)
     frame = customers.merge(health, on="customer_id", how="left")
+    # Health knows the last call of its 14-day window only: an inactive customer's last call is
+    # older than that, so take it from the lifetime usage milestones.
+    lifetime = _columns(warehouse, "customer_usage", ["customer_id", "last_api_call_on"]).set_index("customer_id")
+    frame["last_api_call_on"] = frame["customer_id"].map(lifetime["last_api_call_on"]).combine_first(
+        frame["last_api_call_on"])
     frame["entity_id"] = frame["customer_id"]
     frame["name"] = frame["name"].fillna(frame["customer_id"])
     return frame

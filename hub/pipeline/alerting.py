@@ -21,7 +21,7 @@ from hub.alert_lifecycle import (
     lookback_hours,
     snooze,
 )
-from hub.alerts import ENTITIES, evaluate_rules, route, rules_from_config
+from hub.alerts import ENTITIES, evaluate, route, rules_from_config
 from hub.bulk import bulk_write
 from hub.outbox import Channel, plan, routes_for
 from hub.pipeline.alert_facts import alert_facts
@@ -92,18 +92,19 @@ def evaluate_alerts(warehouse: Warehouse, config: dict[str, Any], channels: Sequ
     moment = now or utcnow()
     stamp = moment.isoformat()
     rules = rules_from_config(config["alerts"])
-    firing = evaluate_rules(rules, alert_facts(warehouse, pd.Timestamp(moment)), pd.Timestamp(moment))
+    evaluation = evaluate(rules, alert_facts(warehouse, pd.Timestamp(moment)), pd.Timestamp(moment))
+    firing = evaluation.firing
     owners = config["alerts"].get("owners") or {}
     firing["routed_to"] = [json.dumps(route(o, owners)) for o in firing["owner"]]
     since = (moment - dt.timedelta(hours=lookback_hours([r.cooldown_hours for r in rules]))).isoformat()
-    transition = advance(_recent_rule_alerts(warehouse, since), firing, stamp)
+    transition = advance(_recent_rule_alerts(warehouse, since), firing, stamp, evaluation.withheld)
     _write(warehouse, transition, channels, config, stamp)
     report = drain(warehouse, channels, config, moment)
     a = warehouse.table("analytics", "alerts")
     open_alerts = warehouse.read("analytics", "alerts", ["rule", "severity", "customer_id", "message"],
                                  where=a.c.status == "open")
     return StepResult(warehouse.count("analytics", "alerts"), {
-        "firing": len(firing), "opened": transition.opened, "resolved": transition.resolved,
+        "firing": len(firing), "held_back": len(evaluation.withheld), "opened": transition.opened, "resolved": transition.resolved,
         "reminders": sum(1 for _, n in transition.notices if n != "fired"),
         "open_total": len(open_alerts), "by_rule": firing["rule"].value_counts().to_dict(),
         "channels": [c.name for c in channels], **report.as_metadata(),
