@@ -1,15 +1,23 @@
-"""HUB_EXECUTOR picks where steps run; unset keeps Dagster's default (in-process for hub demo)."""
+"""HUB_EXECUTOR picks where steps run; unset: multiprocess steps forked from a warm forkserver
+(hub demo runs in-process whatever the job's executor)."""
 
 from __future__ import annotations
 
+import dagster as dg
 import pytest
 
 from assets.execution import executor_from_environment
 
 
-def test_unset_keeps_dagsters_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unset_is_multiprocess_from_a_forkserver(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HUB_EXECUTOR", raising=False)
-    assert executor_from_environment() is None
+    executor = executor_from_environment()
+    assert executor.name == "multiprocess" and executor is not dg.multiprocess_executor
+    # The configured start method is what the job runs with.
+    from hub.definitions import build_definitions
+
+    job = build_definitions().resolve_job_def("nightly_sync")
+    assert job.executor_def.name == "multiprocess" and job.executor_def is executor
 
 
 def test_celery_needs_its_broker_and_backend(monkeypatch: pytest.MonkeyPatch) -> None:
