@@ -144,7 +144,10 @@ def _resume(stream: IO[bytes], previous: FileState, digest: Any, new: FileState)
 
 
 def _csv_header(first: bytes) -> list[str]:
-    row = next(csv.reader([first.removeprefix(BOM).decode("utf-8", "replace").rstrip("\r")]), [])
+    try:
+        row = next(csv.reader([first.removeprefix(BOM).decode("utf-8", "replace").rstrip("\r\n")]), [])
+    except csv.Error:
+        return []  # every row is then quarantined as "CSV file has no header line"
     return [h.strip() for h in row]
 
 
@@ -234,7 +237,10 @@ def _parse_json(line: str) -> tuple[dict[str, Any] | None, str | None]:
 def _parse_csv(line: str, header: list[str] | None) -> tuple[dict[str, Any] | None, str | None]:
     if not header:
         return None, "CSV file has no header line"
-    values = next(csv.reader([line]), [])
+    try:
+        values = next(csv.reader([line]), [])
+    except csv.Error as exc:  # e.g. a field over csv.field_size_limit when max_line_bytes is raised
+        return None, f"not readable CSV ({exc})"
     if len(values) != len(header):
         return None, f"expected {len(header)} CSV columns, found {len(values)}"
     return {k: (v if v != "" else None) for k, v in zip(header, values, strict=True)}, None

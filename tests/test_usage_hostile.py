@@ -207,3 +207,14 @@ def test_unknown_customer_lines_are_quarantined_not_also_loaded(warehouse: Wareh
     assert (accounting["lines_in"], accounting["lines_loaded"], accounting["lines_quarantined"]) == (4, 2, 2)
     assert accounting["lines_unknown_customer"] == 1
     assert warehouse.read("analytics", "usage_daily")["api_calls"].sum() == 2
+
+
+def test_a_hostile_csv_quarantines_lines_not_the_run(warehouse: Warehouse, tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    rows = ["timestamp,customer_id,event", "2026-11-20T10:00:00Z,BETA-1,api_call",
+            '2026-11-20T10:00:00Z,BETA-1,"' + "x" * 140_000 + '"', "2026-11-20T10:00:00Z,BE\x00TA-2,api_call"]
+    path.write_text("\n".join(rows) + "\n")
+    _age(path, 3600)
+    stats = ingest_usage_files(warehouse, list_usage_files(tmp_path), UsageRules(max_line_bytes=1_000_000), now=NOW)
+    assert (stats.lines_in, stats.lines_loaded, stats.lines_quarantined) == (3, 2, 1)
+    assert "not readable CSV" in " ".join(warehouse.read("raw", "quarantine")["reason"])
