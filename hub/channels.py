@@ -1,5 +1,6 @@
 """Alert channels: Slack incoming webhook (Block Kit), a signed JSON webhook, and SMTP email.
 
+Each channel sends one alert (``send``) or a digest of many (``send_digest``, ``hub.digest``).
 Each ``send`` returns when the receiver accepted the alert and raises ``DeliveryError`` when it
 did not; the outbox records the error and tries again on the next run or sensor tick. Secrets
 (webhook URLs, the signing secret, the SMTP password) never appear in payloads or errors: an
@@ -22,6 +23,7 @@ from typing import Any
 
 import requests
 
+from hub import digest as digests
 from hub.scrub import excerpt, secret_parts
 
 SEVERITY_EMOJI = {"critical": ":rotating_light:", "high": ":rotating_light:", "warning": ":warning:",
@@ -103,6 +105,23 @@ def _post(name: str, url: str, body: bytes, headers: dict[str, str], timeout: fl
         raise DeliveryError(f"{name} answered {response.status_code}" + (f": {said}" if said else ""))
 
 
+def slack_digest(digest: dict[str, Any]) -> dict[str, Any]:
+    """A digest as one Slack message: a header, then a line per rule and severity, worst first."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f":bell: {digests.title(digest)}"[:150]}}]
+    # Slack takes at most 50 blocks a message; a digest of more groups ends with a count.
+    shown = digest["groups"][:45]
+    for group in shown:
+        emoji = SEVERITY_EMOJI.get(group["severity"], ":bell:")
+        blocks.append({"type": "section", "text": {"type": "mrkdwn",
+                                                   "text": f"{emoji} {digests.group_line(group)}"[:3000]}})
+    if len(digest["groups"]) > len(shown):
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": f"and {len(digest['groups']) - len(shown)} more rules: see the alerts table"}]})
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"digest `{digest['digest_id']}`"}]})
+    return {"text": digests.text(digest)[:3000], "blocks": blocks}
+
+
 @dataclass
 class SlackWebhook:
     """Slack incoming webhook. The URL is a secret: it is never put in messages or errors."""
@@ -113,6 +132,10 @@ class SlackWebhook:
 
     def send(self, alert: dict[str, Any]) -> None:
         body = json.dumps(slack_blocks(alert)).encode()
+        _post("Slack webhook", self.url, body, {"Content-Type": "application/json"}, self.timeout)
+
+    def send_digest(self, digest: dict[str, Any]) -> None:
+        body = json.dumps(slack_digest(digest)).encode()
         _post("Slack webhook", self.url, body, {"Content-Type": "application/json"}, self.timeout)
 
 
@@ -143,16 +166,25 @@ class SignedWebhook:
     name: str = "webhook"
 
     def send(self, alert: dict[str, Any]) -> None:
+        event = "alert.reminder" if str(alert.get("notice", "")).startswith("reminder") else "alert.fired"
+        self._post({"event": event, "delivery_id": alert.get("delivery_id"), "alert": alert_document(alert)},
+                   str(alert.get("delivery_id") or alert["alert_id"]))
+
+    def send_digest(self, digest: dict[str, Any]) -> None:
+        """``{"event": "alert.digest", "delivery_id": <digest id>, "digest": {total, by_severity,
+        groups}, "alerts": [alert documents]}``."""
+        summary = {k: digest[k] for k in ("digest_id", "total", "by_severity", "groups")}
+        self._post({"event": "alert.digest", "delivery_id": digest["digest_id"], "digest": summary,
+                    "alerts": [alert_document(a) for a in digest["alerts"]]}, str(digest["digest_id"]))
+
+    def _post(self, payload: dict[str, Any], delivery: str) -> None:
         if not self.secret:
             raise DeliveryError("the alert webhook is signed: set HUB_ALERT_WEBHOOK_SECRET to the secret "
                                 "the receiver verifies with (deliveries wait until then)")
-        event = "alert.reminder" if str(alert.get("notice", "")).startswith("reminder") else "alert.fired"
-        body = json.dumps({"event": event, "delivery_id": alert.get("delivery_id"),
-                           "alert": alert_document(alert)}, sort_keys=True).encode()
+        body = json.dumps(payload, sort_keys=True, default=str).encode()
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
-                   SIGNATURE_HEADER: sign(self.secret, timestamp, body),
-                   DELIVERY_HEADER: str(alert.get("delivery_id") or alert["alert_id"])}
+                   SIGNATURE_HEADER: sign(self.secret, timestamp, body), DELIVERY_HEADER: delivery}
         _post("alert webhook", self.url, body, headers, self.timeout, (self.secret,))
 
 
@@ -195,8 +227,34 @@ class SmtpEmail:
         msg.set_content("\n".join(lines) + "\n")
         return msg
 
+    def digest_message(self, digest: dict[str, Any]) -> EmailMessage:
+        """One mail for a digest, to the team (HUB_ALERT_EMAIL_TO) and every owner it names."""
+        owners = [address for alert in digest["alerts"] for address in _routed(alert).get("email", [])]
+        to = list(dict.fromkeys([*self.recipients, *owners]))
+        if not to:
+            raise DeliveryError("email digest has no recipient: set HUB_ALERT_EMAIL_TO or map the owners "
+                                "in HUB_CONFIG alerts.owners")
+        msg = EmailMessage()
+        msg["Subject"] = f"[customer-hub] {digests.title(digest)}"
+        msg["From"] = self.sender
+        msg["To"] = ", ".join(to)
+        msg["Date"] = formatdate(localtime=False)
+        msg["Message-ID"] = make_msgid(idstring=str(digest["digest_id"]), domain="customer-hub")
+        lines = [digests.text(digest), ""]
+        for group in digest["groups"]:
+            lines += ["", f"{group['rule']} ({group['severity']}):"]
+            lines += [f"  - {a['message']}" for a in digest["alerts"]
+                      if a["rule"] == group["rule"] and a.get("severity") == group["severity"]]
+        msg.set_content("\n".join(lines) + "\n")
+        return msg
+
+    def send_digest(self, digest: dict[str, Any]) -> None:
+        self._deliver(self.digest_message(digest))
+
     def send(self, alert: dict[str, Any]) -> None:
-        msg = self.message(alert)
+        self._deliver(self.message(alert))
+
+    def _deliver(self, msg: EmailMessage) -> None:
         try:
             if self.port == 465:
                 with smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
@@ -234,4 +292,7 @@ class MisconfiguredChannel:
     problem: str
 
     def send(self, alert: dict[str, Any]) -> None:
+        raise DeliveryError(self.problem)
+
+    def send_digest(self, digest: dict[str, Any]) -> None:
         raise DeliveryError(self.problem)

@@ -295,6 +295,7 @@ class Delivery(Closed):
 
 class Alerts(Closed):
     default_cooldown_hours: Number = Field(ge=0)
+    digest_above: int | None = Field(default=None, ge=0)
     channels: dict[Literal["slack", "webhook", "email"], ChannelRule]
     owners: dict[str, Owner]
     delivery: Delivery

@@ -6,6 +6,10 @@ however many times another channel fails. The sender claims a row before sending
 a sensor tick draining at the same time never send it twice; a claim left by a sender that died
 expires after ``claim_timeout_minutes`` and the row is tried again (at-least-once delivery, with
 ``delivery_id`` for receivers that want to de-duplicate).
+
+Digests: when one evaluation queues more than ``alerts.digest_above`` notices for a channel, their
+rows share a ``digest_id`` and the channel gets one digest message for all of them
+(``hub.digest``); each row is still recorded, so an alert's delivery status reads the same.
 """
 
 from __future__ import annotations
@@ -17,15 +21,17 @@ from typing import Any, Protocol
 import pandas as pd
 
 from hub.alerts import SEVERITIES
+from hub.digest import digest_id
 
 DELIVERY_COLUMNS = ["delivery_id", "alert_id", "channel", "notice", "status", "attempts", "created_at",
-                    "claimed_at", "last_attempt_at", "delivered_at", "last_error"]
+                    "claimed_at", "last_attempt_at", "delivered_at", "last_error", "digest_id"]
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 
 
 class Channel(Protocol):
     """Where alerts go. ``send`` raises (``hub.channels.DeliveryError``) when the receiver does not
-    accept the alert; returning means it did."""
+    accept the alert; returning means it did. A channel may also have ``send_digest(digest)``
+    (``hub.digest.build``); one without it is sent a digest's alerts one by one."""
 
     name: str
 
@@ -53,10 +59,11 @@ def delivery_id(alert_id: str, channel: str, notice: str) -> str:
 
 
 def plan(alerts: pd.DataFrame, notices: Sequence[tuple[str, str]], routes: Sequence[ChannelRoute],
-         now: str) -> tuple[pd.DataFrame, dict[str, str]]:
+         now: str, digest_above: int | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
     """Pending delivery rows for each notice on each channel that takes its severity, and the
     delivery status of each announced alert (``pending``, or ``not_configured`` / ``not_routed``
-    when no channel takes it)."""
+    when no channel takes it). A channel given more than ``digest_above`` notices gets them as
+    one digest (its rows share a ``digest_id``)."""
     severity = dict(zip(alerts["alert_id"], alerts["severity"], strict=True)) if len(alerts) else {}
     rows, status = [], {}
     for alert, notice in notices:
@@ -65,7 +72,13 @@ def plan(alerts: pd.DataFrame, notices: Sequence[tuple[str, str]], routes: Seque
             rows.append({"delivery_id": delivery_id(alert, channel, notice), "alert_id": alert, "channel": channel,
                          "notice": notice, "status": "pending", "attempts": 0, "created_at": now})
         status[alert] = "pending" if taken else ("not_configured" if not routes else "not_routed")
-    return pd.DataFrame(rows, columns=DELIVERY_COLUMNS), status
+    frame = pd.DataFrame(rows, columns=DELIVERY_COLUMNS)
+    frame["digest_id"] = frame["digest_id"].astype(object)  # all-missing reads as float: ids are text
+    if digest_above is not None and len(frame):
+        for channel, members in frame.groupby("channel"):
+            if len(members) > digest_above:
+                frame.loc[members.index, "digest_id"] = digest_id(str(channel), now, members["alert_id"].tolist())
+    return frame, status
 
 
 def summarise(deliveries: pd.DataFrame) -> pd.DataFrame:

@@ -25,7 +25,7 @@ def alert_delivery_sensor(context: dg.SensorEvaluationContext, warehouse: Wareho
     channels = alert_channels.channels()
     if not channels:
         return dg.SkipReason("no alert channel configured: alerts live in the alerts table only")
-    report = drain(warehouse.get(), channels, hub_config.get())
+    report = drain(warehouse.get(), channels, hub_config.get(), everything=False)
     if report.sent or report.failed:
         context.log.info(f"alert deliveries: {report.sent} sent, {report.failed} failed {report.by_channel}")
         for error in report.errors:

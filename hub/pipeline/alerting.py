@@ -39,11 +39,14 @@ ACTIVE_ALERT = "status <> 'resolved'"
 
 
 def drain(warehouse: Warehouse, channels: Sequence[Channel], config: dict[str, Any],
-          now: dt.datetime | None = None) -> DeliveryReport:
-    """Deliver what the outbox holds, as ``HUB_CONFIG`` ``alerts.delivery`` says."""
+          now: dt.datetime | None = None, *, everything: bool = True) -> DeliveryReport:
+    """Deliver what the outbox holds, as ``HUB_CONFIG`` ``alerts.delivery`` says: in batches until
+    nothing deliverable is left (a run: what it raised never waits for a daemon that may not be
+    running), or one batch (``everything=False``: a sensor tick, which has a time limit)."""
     settings = config["alerts"].get("delivery") or {}
     return deliver_pending(warehouse, channels, now=now, batch_size=int(settings.get("batch_size", 100)),
-                           claim_timeout_minutes=float(settings.get("claim_timeout_minutes", 10)))
+                           claim_timeout_minutes=float(settings.get("claim_timeout_minutes", 10)),
+                           max_batches=None if everything else 1)
 
 
 def _recent_rule_alerts(warehouse: Warehouse, since: str) -> pd.DataFrame:
@@ -60,8 +63,9 @@ def _write(warehouse: Warehouse, transition: Transition, channels: Sequence[Chan
     The database holds one active alert per (rule, entity, window) and one delivery per notice and
     channel (sql/032): a new alert that another evaluation opened first refreshes that alert instead
     and announces nothing, so two evaluations at once converge on the same rows."""
+    digest_above = config["alerts"].get("digest_above")
     deliveries, status = plan(transition.alerts, transition.notices, routes_for(channels, config["alerts"]["channels"]),
-                              now)
+                              now, None if digest_above is None else int(digest_above))
     rows = transition.alerts
     if status and len(rows):
         announced = rows["alert_id"].map(status)
