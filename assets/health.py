@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from assets.landing import markdown_preview
 from assets.usage import USAGE_DAILY
-from hub.health import bands_of
+from hub.health import SPECIAL_BANDS, bands_of
 from hub.pipeline.health import build_health
 from hub.pipeline.metrics import build_kpis
 from resources.config import HubConfigResource
@@ -44,7 +44,9 @@ def customer_health_is_consistent(warehouse: WarehouseResource, hub_config: HubC
                                                      "coverage"])
     bands = hub_config.get()["health"]["bands"]
     out_of_range = int((~frame["health_score"].between(0, 100)).sum())
-    wrong_band = int((bands_of(frame["health_score"], bands) != frame["health_band"]).sum())
+    # insufficient_data and churned do not follow from the score (hub.health "Honest scores").
+    scored = ~frame["health_band"].isin(SPECIAL_BANDS)
+    wrong_band = int((bands_of(frame["health_score"], bands) != frame["health_band"])[scored].sum())
     bad_coverage = int((~frame["coverage"].between(0, 1, inclusive="right")).sum())
     history = wh.table("analytics", "customer_health_history")
     days = frame["as_of"].unique().tolist()

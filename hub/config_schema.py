@@ -219,6 +219,7 @@ class Health(Closed):
     activity_lookback_days: int = Field(ge=1)
     history_grace_days: int = Field(ge=0)
     drivers: int = Field(ge=0)
+    min_coverage: Number = Field(default=0.0, ge=0, le=1)
 
 
 class Lifecycle(Closed):

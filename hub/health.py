@@ -7,6 +7,10 @@
   the product (``health.usage.expected_stages``) and shows no usage scores 0 on usage, not "missing".
 - The score is rounded half up to an integer, then banded: excellent ≥ 80, good ≥ 60,
   at_risk ≥ 40, critical below (``health.bands``).
+- Honest scores: a score resting on less than ``health.min_coverage`` of the weight keeps its
+  number but is banded ``insufficient_data`` (one signal is not a verdict); a churned customer
+  (lifecycle stage ``churned``, or a source status that maps to it) scores 0, band ``churned``:
+  health measures a live relationship, and there is none to call healthy.
 - ``delta_7d`` / ``delta_30d``: today's score minus the score of the history row 7 / 30 days
   back (the latest one up to ``history_grace_days`` older when that day is missing).
 - ``drivers``: the components costing the most points, in words with their figures.
@@ -25,10 +29,12 @@ from hub import health_components as hc
 from hub.lifecycle import lifecycle_stage
 from hub.timeparse import timestamps
 
-__all__ = ["COMPONENTS", "SCORE_COLUMNS", "HealthInputs", "band", "bands_of", "customer_health",
+__all__ = ["COMPONENTS", "SCORE_COLUMNS", "SPECIAL_BANDS", "HealthInputs", "band", "bands_of", "customer_health",
            "lifecycle_stage", "round_half_up"]
 
 COMPONENTS = ("usage", "support", "relationship", "outcomes")
+INSUFFICIENT, CHURNED = "insufficient_data", "churned"
+SPECIAL_BANDS = (INSUFFICIENT, CHURNED)  # bands that do not follow from the score
 SCORE_COLUMNS = {"usage": "usage_score", "support": "support_score",
                  "relationship": "relationship_score", "outcomes": "outcome_score"}
 FIGURE_COLUMNS = ["api_calls_7d", "api_calls_prev_7d", "api_calls_14d", "usage_growth_pct", "active_days_7d",
@@ -61,7 +67,7 @@ def bands_of(scores: pd.Series, bands: dict[str, float]) -> pd.Series:
 class HealthInputs:
     """What health is computed from, one frame per source of evidence.
 
-    customers: customer_id, lifecycle_stage · usage_window: ``health_components.usage_window``
+    customers: customer_id, lifecycle_stage (optional ``churned``: a source status says so) · usage_window: ``health_components.usage_window``
     · usage_summary: the ``customer_usage`` table · activities: customer_id, kind, occurred_at,
     type, sentiment, priority, is_closed, closed_at · contacts: customer_id · surveys:
     customer_id, survey_type, date_responded, satisfaction_score, pmf_score, likelihood_to_pay
@@ -113,6 +119,10 @@ def customer_health(inputs: HealthInputs, as_of: pd.Timestamp, config: dict[str,
     out["health_score"] = np.floor(raw_score.to_numpy() + 0.5)  # round half up, as round_half_up
     out["health_band"] = bands_of(out["health_score"], cfg["bands"])
     out["coverage"] = (weight_present / weights.sum()).round(4).to_numpy()
+    out.loc[(out["coverage"] < float(cfg.get("min_coverage") or 0)).to_numpy(), "health_band"] = INSUFFICIENT
+    churned = _churned(inputs.customers)
+    out.loc[churned, "health_score"] = 0.0
+    out.loc[churned, "health_band"] = CHURNED
     for column in FIGURE_COLUMNS:
         source = next(f for f in frames.values() if column in f.columns)
         out[column] = source[column].to_numpy()
@@ -123,6 +133,14 @@ def customer_health(inputs: HealthInputs, as_of: pd.Timestamp, config: dict[str,
     out["drivers"] = drivers(out, weights, cfg)
     out["customer_id"] = ids.to_numpy()[out["customer_id"].to_numpy()]
     return out[HEALTH_COLUMNS]
+
+
+def _churned(customers: pd.DataFrame) -> np.ndarray:
+    """Customers who left: lifecycle stage ``churned``, or a ``churned`` flag from a source status."""
+    churned = (customers["lifecycle_stage"] == CHURNED).to_numpy(dtype=bool, copy=True)
+    if "churned" in customers.columns:
+        churned |= customers["churned"].fillna(False).astype(bool).to_numpy()
+    return churned
 
 
 def _coded(frame: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
@@ -173,7 +191,12 @@ def drivers(health: pd.DataFrame, weights: pd.Series, cfg: dict[str, Any]) -> li
         out = _joined(out, chosen, "; ")
     delta = health["delta_7d"].to_numpy(dtype=float)
     change = np.array([f"health {d:+.0f} in 7 days" if d == d and d != 0 else "" for d in delta], dtype=object)
-    return _joined(out, change, "; ").tolist()
+    out = _joined(out, change, "; ")
+    # The band that is not the score's says why first.
+    band_text = {INSUFFICIENT: "insufficient data: coverage {:.0%}", CHURNED: "churned: not scored as a live customer"}
+    why = np.array([band_text.get(b, "").format(c) for b, c in zip(health["health_band"], health["coverage"],
+                                                                    strict=True)], dtype=object)
+    return _joined(why, out, "; ").tolist()
 
 
 def _joined(left: np.ndarray, right: np.ndarray, separator: str) -> np.ndarray:

@@ -9,9 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import sqlalchemy as sa
 
+from hub.health import SPECIAL_BANDS
 from hub.timeparse import timestamps
 from hub.warehouse import Warehouse
 
+# What a score says: withheld from rules when the band says the score says nothing (too little
+# coverage, a churned customer), so no score rule fires on it; the band itself stays a fact.
+SCORE_FACTS = ["health_score", "delta_7d", "delta_30d"]
 HEALTH_FACTS = ["customer_id", "health_score", "health_band", "coverage", "delta_7d", "delta_30d", "drivers",
                 "usage_score", "support_score", "relationship_score", "outcome_score", "api_calls_7d",
                 "api_calls_prev_7d", "api_calls_14d", "usage_growth_pct", "active_days_7d", "error_rate_7d",
@@ -33,6 +37,7 @@ def customer_facts(warehouse: Warehouse) -> pd.DataFrame:
     lifetime = _columns(warehouse, "customer_usage", ["customer_id", "last_api_call_on"]).set_index("customer_id")
     frame["last_api_call_on"] = frame["customer_id"].map(lifetime["last_api_call_on"]).combine_first(
         frame["last_api_call_on"])
+    frame.loc[frame["health_band"].isin(SPECIAL_BANDS), SCORE_FACTS] = None
     frame["entity_id"] = frame["customer_id"]
     frame["name"] = frame["name"].fillna(frame["customer_id"])
     return frame

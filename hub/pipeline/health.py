@@ -103,13 +103,14 @@ def read_inputs(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timestam
 def build_health(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timestamp) -> StepResult:
     """``customer_health``, today's history rows, and the health-decided columns of ``customers``."""
     customers = _select(warehouse, "analytics", "customers", ["customer_id", *DECIDED])
+    deals = _select(warehouse, "analytics", "deals", ["customer_id", "stage"])
+    apps = _select(warehouse, "analytics", "applications", ["customer_id", "status"])
+    customers["churned"] = _source_churned(customers, deals, apps, config)
     frame = health.customer_health(read_inputs(warehouse, config, as_of, customers), as_of, config)
     scored = frame.set_index("customer_id")
     decided = pd.DataFrame({"customer_id": customers["customer_id"],
                             "health_score": customers["customer_id"].map(scored["health_score"]),
                             "health_band": customers["customer_id"].map(scored["health_band"])})
-    deals = _select(warehouse, "analytics", "deals", ["customer_id", "stage"])
-    apps = _select(warehouse, "analytics", "applications", ["customer_id", "status"])
     decided["lifecycle_stage"] = lifecycle_stage(customers, deals, apps, scored["health_band"], config)
     changed = _changed_rows(customers, decided)
     with warehouse.transaction() as conn:
@@ -127,6 +128,20 @@ def build_health(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timesta
         "stages": decided["lifecycle_stage"].value_counts().to_dict(),
         "dropped_10_in_7_days": int((frame["delta_7d"] <= -10).sum()),
     }, frame.sort_values("health_score")[["customer_id", "health_score", "health_band", "drivers"]].head(5))
+
+
+def _source_churned(customers: pd.DataFrame, deals: pd.DataFrame, apps: pd.DataFrame,
+                    config: dict[str, Any]) -> pd.Series:
+    """Customers a source calls churned (an application status or deal stage that ``lifecycle``
+    maps to ``churned``), even when a won deal keeps their lifecycle stage ``customer``: the deal
+    was won before they left, and health must not call them healthy."""
+    rules = config.get("lifecycle") or {}
+    gone: set[str] = set()
+    for frame, column, mapping in ((deals, "stage", rules.get("deal_stages") or {}),
+                                   (apps, "status", rules.get("application_statuses") or {})):
+        churned = [value for value, stage in mapping.items() if stage == "churned"]
+        gone |= set(frame.loc[frame[column].isin(churned), "customer_id"].dropna())
+    return customers["customer_id"].isin(gone)
 
 
 def _changed_rows(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
