@@ -161,7 +161,9 @@ def relationship_component(contacts: pd.DataFrame, activities: pd.DataFrame, as_
                         default=float(part["recency_stale_points"]))
     recency = np.where(days.isna(), 0.0, recency)
     recent = (as_of - when).dt.days <= 90
-    mood = talks.loc[recent, "sentiment"].map(SENTIMENT_VALUE).groupby(talks.loc[recent, "customer_id"]).mean()
+    # Numeric even when no sentiment maps (all blank or unknown words): a string column has no mean.
+    values = pd.to_numeric(talks.loc[recent, "sentiment"].map(SENTIMENT_VALUE), errors="coerce").astype(float)
+    mood = values.groupby(talks.loc[recent, "customer_id"]).mean()
     mood = mood.reindex(customers)
     score = base + recency + float(part["baseline_points"]) + float(part["sentiment_points"]) * mood.fillna(0.0)
     return pd.DataFrame({"relationship": clip(score), "contacts": engaged.astype(int),

@@ -236,3 +236,23 @@ def test_unstorable_text_lands_from_every_source(warehouse: Warehouse, name: str
     assert len(companies) == 3
     assert not companies["company"].str.contains("\x00").any()
     assert all(string.printable or c for c in companies["company"])
+
+
+def test_interactions_without_a_readable_date_still_score(warehouse: Warehouse) -> None:
+    """Found by the property test: when none of a customer's interactions is recent (no readable
+    date), the relationship component took the mean of an empty text column and stopped health."""
+    apps, talks = CONFIG["airtable"]["fields"]["applications"], CONFIG["airtable"]["fields"]["interactions"]
+    sync = RawSync(warehouse, RAW_OBJECTS["airtable/applications"], CONFIG)
+    sync.add_page([{"id": "recMOOD00000000001", "createdTime": "2026-01-02T03:04:05.000Z",
+                    "fields": {apps["application_id"]: "BETA-000777", apps["company"]: "Moody Ltd",
+                               apps["status"]: "Active"}}])
+    sync.finish()
+    sync = RawSync(warehouse, RAW_OBJECTS["airtable/interactions"], CONFIG)
+    sync.add_page([{"id": f"recTALK0000000000{n}", "createdTime": "2026-01-02T03:04:05.000Z",
+                    "fields": {talks["interaction_id"]: f"INT-{n}", talks["application"]: ["recMOOD00000000001"],
+                               talks["type"]: "Call", talks["sentiment"]: "Positive", **date}}
+                   for n, date in enumerate([{talks["date"]: "15/01/2024"}, {}])])
+    sync.finish()
+    _run_pipeline(warehouse)
+    health = warehouse.read("analytics", "customer_health")
+    assert len(health) == 1 and health["relationship_score"].notna().all()
