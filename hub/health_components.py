@@ -229,7 +229,8 @@ def outcomes_component(surveys: pd.DataFrame, activated: pd.DataFrame, cfg: dict
                                        [float(ttfv_steps["within_7_days"]), float(ttfv_steps["within_14_days"]),
                                         float(ttfv_steps["later"])], default=np.nan)
     weights = pd.Series({k: float(v) for k, v in part["weights"].items()})
-    values = parts[list(weights.index)]
+    # Numbers whatever the inputs held: a mapping that matched nothing leaves a text-typed column.
+    values = parts[list(weights.index)].apply(pd.to_numeric, errors="coerce").astype(float)
     present = values.notna()
     weight_present = present.mul(weights).sum(axis=1)
     score = values.fillna(0.0).mul(weights).sum(axis=1) / weight_present.where(weight_present > 0)
