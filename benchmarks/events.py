@@ -5,6 +5,7 @@
     python benchmarks/events.py --backends sqlite --events 5000 --clients 16
     python benchmarks/events.py --postgres-url postgresql://postgres@127.0.0.1:5432/hub_bench_events
     python benchmarks/events.py --alert-latency --alert-events 3  # event -> alert, a few minutes
+    python benchmarks/events.py --alert-latency --daemon         # the same through a real dagster-daemon
 
 Each backend: a fresh warehouse, `hub serve-events` started as a real process on a free port of
 127.0.0.1, then ``--rounds`` bounded rounds of ``--events`` signed seed-000 events sent by
@@ -18,9 +19,11 @@ emulator gains the application (scored 45/50: ``application_auto_assign`` fires)
 ``events_sensor`` and then the ``threshold_alert_sensor`` are ticked on a real Dagster instance
 (a temporary DAGSTER_HOME; its storage on PostgreSQL for the PostgreSQL warehouse) each at its
 ``minimum_interval_seconds``, as the daemon would, and each run a tick requests (the targeted
-``event_sync``, then ``alert_evaluation``) is executed in process (``execute_in_process``, not
-launched by a daemon) against the emulators. A nightly_sync first builds the warehouse. Each event
-is sent at a random point of the events sensor's interval; one event at a time, bounded waits.
+``event_sync``, then ``alert_evaluation``) is executed in process (``execute_in_process``) against
+the emulators. With ``--daemon`` a real ``dagster-daemon`` (the project's instance config) ticks
+the sensors and launches the runs instead, after one unmeasured warm-up event. A nightly_sync
+first builds the warehouse. Each event is sent at a random point of the events sensor's
+interval; one event at a time, bounded waits.
 """
 
 from __future__ import annotations
