@@ -59,14 +59,6 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _num(value: Any) -> float | None:
-    return number(value)
-
-
-def _first(value: Any) -> Any:
-    return first_id(value)
-
-
 def _fields_of(record: dict[str, Any]) -> dict[str, Any]:
     fields = record.get("fields")
     return fields if isinstance(fields, dict) else {}  # Airtable omits empty fields; {} is valid
@@ -109,7 +101,7 @@ def companies(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
             "company": p.get("name"), "website": p.get("domain") or p.get("website"),
             "city": p.get("city"), "country": p.get("country"), "industry": p.get("industry"),
             "owner": p.get("hubspot_owner_id"), "phone": p.get("phone"),
-            "annual_revenue": _num(p.get("annualrevenue")), "status": p.get("lifecyclestage"),
+            "annual_revenue": number(p.get("annualrevenue")), "status": p.get("lifecyclestage"),
             "salesforce_account_id": p.get("salesforce_account_id") or None,
             "application_id": p.get("application_id") or None,
             "hubspot_company_id": str(record["id"]),
@@ -122,7 +114,7 @@ def companies(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
             "company": record.get("Name"), "website": record.get("Website"),
             "city": record.get("BillingCity"), "country": record.get("BillingCountry"),
             "industry": record.get("Industry"), "owner": record.get("OwnerId"), "phone": record.get("Phone"),
-            "annual_revenue": _num(record.get("AnnualRevenue")), "status": record.get("Type"),
+            "annual_revenue": number(record.get("AnnualRevenue")), "status": record.get("Type"),
             "salesforce_account_id": record["Id"], "application_id": record.get("Application_ID__c") or None,
             "created_at": record.get("CreatedDate"), "updated_at": record.get("SystemModstamp"),
         })
@@ -195,20 +187,20 @@ def deals(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
             "record_id": record_id("hubspot", "deals", record["id"]), "source": "hubspot",
             "source_id": str(record["id"]),
             "company_record_id": record_id("hubspot", "companies", company) if company else None,
-            "name": p.get("dealname"), "stage": label, "amount": _num(p.get("amount")),
-            "probability": _num(meta.get("probability")), "close_date": (text(p.get("closedate")) or "")[:10] or None,
+            "name": p.get("dealname"), "stage": label, "amount": number(p.get("amount")),
+            "probability": number(meta.get("probability")), "close_date": (text(p.get("closedate")) or "")[:10] or None,
             "is_closed": closed, "is_won": closed and label == won_label,
             "owner": p.get("hubspot_owner_id"),
             "created_at": record.get("createdAt"), "updated_at": record.get("updatedAt"),
         })
     for record in payloads.get("salesforce/Opportunity", []):
         account = record.get("AccountId")
-        probability = _num(record.get("Probability"))
+        probability = number(record.get("Probability"))
         rows.append({
             "record_id": record_id("salesforce", "Opportunity", record["Id"]), "source": "salesforce",
             "source_id": record["Id"],
             "company_record_id": record_id("salesforce", "Account", account) if account else None,
-            "name": record.get("Name"), "stage": record.get("StageName"), "amount": _num(record.get("Amount")),
+            "name": record.get("Name"), "stage": record.get("StageName"), "amount": number(record.get("Amount")),
             "probability": None if probability is None else probability / 100.0,
             "close_date": (text(record.get("CloseDate")) or "")[:10] or None,
             "is_closed": flag(record.get("IsClosed")), "is_won": flag(record.get("IsWon")), "owner": record.get("OwnerId"),
@@ -230,7 +222,7 @@ HUBSPOT_CLOSED_TICKET_STAGES = {"4", "closed"}
 def activities(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     for record, f in _airtable_fields(payloads, "interactions", config):
-        app = _first(f["application"])
+        app = first_id(f["application"])
         rows.append({
             "record_id": record_id("airtable", "interactions", record["id"]), "source": "airtable",
             "kind": "interaction",
@@ -272,12 +264,12 @@ SURVEY_COLUMNS = ["record_id", "company_record_id", "survey_type", "date_sent", 
 def surveys(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for record, f in _airtable_fields(payloads, "surveys", config):
-        customer = _first(f["customer"])
+        customer = first_id(f["customer"])
         rows.append({
             "record_id": record_id("airtable", "surveys", record["id"]),
             "company_record_id": record_id("airtable", "applications", customer) if customer else None,
             "survey_type": f["survey_type"], "date_sent": f["date_sent"], "date_responded": f["date_responded"],
-            "pmf_score": _num(f["pmf_score"]), "satisfaction_score": _num(f["satisfaction_score"]),
+            "pmf_score": number(f["pmf_score"]), "satisfaction_score": number(f["satisfaction_score"]),
             "likelihood_to_pay": f["likelihood_to_pay"], "has_testimonial": text(f["testimonial"]) is not None,
             "case_study_willingness": flag(f["case_study_willingness"]),
         })
@@ -291,14 +283,14 @@ USAGE_REPORT_COLUMNS = ["record_id", "company_record_id", "date", "api_calls", "
 def usage_reports(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for record, f in _airtable_fields(payloads, "usage", config):
-        customer = _first(f["customer"])
+        customer = first_id(f["customer"])
         rows.append({
             "record_id": record_id("airtable", "usage", record["id"]),
             "company_record_id": record_id("airtable", "applications", customer) if customer else None,
-            "date": day_text(f["date"]), "api_calls": _num(f["api_calls"]), "sign_operations": _num(f["sign_operations"]),
-            "verify_operations": _num(f["verify_operations"]), "error_rate": _num(f["error_rate"]),
-            "active_users": _num(f["active_users"]), "storage_bytes": _num(f["storage_used"]),
-            "cost": _num(f["cost"]),
+            "date": day_text(f["date"]), "api_calls": number(f["api_calls"]), "sign_operations": number(f["sign_operations"]),
+            "verify_operations": number(f["verify_operations"]), "error_rate": number(f["error_rate"]),
+            "active_users": number(f["active_users"]), "storage_bytes": number(f["storage_used"]),
+            "cost": number(f["cost"]),
         })
     return _frame(rows, USAGE_REPORT_COLUMNS)
 
@@ -314,5 +306,5 @@ def applications(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
     for record, f in _airtable_fields(payloads, "applications", config):
         rows.append({"record_id": record_id("airtable", "applications", record["id"]),
                      **{c: f.get(c) for c in APPLICATION_COLUMNS[1:]},
-                     "priority_score": _num(f.get("priority_score"))})
+                     "priority_score": number(f.get("priority_score"))})
     return _frame(rows, APPLICATION_COLUMNS)
