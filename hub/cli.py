@@ -118,8 +118,10 @@ def check(_args: argparse.Namespace) -> int:
     from hub.config import load_config
 
     s = settings()
+    loaded: dict[str, object] = {}
+
     def config_ok() -> str:
-        load_config(s.config_file)
+        loaded["config"] = load_config(s.config_file)
         return f"{s.config_file} is valid" if s.config_file else "built-in defaults (HUB_CONFIG not set)"
 
     config_line = preflight.probe("HUB_CONFIG", config_ok)
@@ -130,13 +132,14 @@ def check(_args: argparse.Namespace) -> int:
             sys.path.insert(0, str(REPO))
         from hub.definitions import build_resources
 
-        config = load_config(s.config_file)
-        resources = build_resources()
-        for name, probe_source in (("airtable", preflight.check_airtable), ("hubspot", preflight.check_hubspot),
-                                   ("salesforce", preflight.check_salesforce)):
-            findings.append(preflight.probe(name, lambda n=name, f=probe_source: _with_resource(
-                dg, resources[n], lambda r: f(r, config))))
-        channels = _with_resource(dg, resources["alert_channels"], lambda r: r.channels())
+        config = loaded["config"]
+        # Built as a run builds them, so EnvVar secrets resolve the same way.
+        with dg.build_resources(build_resources()) as built:
+            for name, probe_source in (("airtable", preflight.check_airtable), ("hubspot", preflight.check_hubspot),
+                                       ("salesforce", preflight.check_salesforce)):
+                resource = getattr(built, name)
+                findings.append(preflight.probe(name, lambda r=resource, f=probe_source: f(r, config)))
+            channels = built.alert_channels.channels()
         if not channels:
             findings.append(preflight.Finding("alert channels", True, "none configured: alerts stay in the "
                                               "alerts table (set HUB_ALERT_SLACK_WEBHOOK_URL, … to deliver)"))
@@ -147,11 +150,6 @@ def check(_args: argparse.Namespace) -> int:
     failed = [f for f in findings if not f.ok]
     print(f"\n{len(findings) - len(failed)} ok, {len(failed)} failing")
     return 1 if failed else 0
-
-
-def _with_resource(dg, resource, use):  # noqa: ANN001, ANN202 - resolves EnvVar secrets like a run does
-    with dg.build_resources({"r": resource}) as built:
-        return use(built.r)
 
 
 def _run_once(written: list[Path], started: float) -> int:
