@@ -42,7 +42,10 @@ class SourceStopped(SourceError):
 def payload_text(record: Record) -> str:
     """The payload as stored: JSON with sorted keys, so equal records are equal text. NUL bytes and
     lone surrogates are spelled out (``\\u0000``): PostgreSQL's JSONB refuses them as characters."""
-    text = json.dumps(record, sort_keys=True, default=str)
+    try:
+        text = json.dumps(record, sort_keys=True, default=str, allow_nan=False)
+    except ValueError:  # NaN or an infinity: null in the stored document (hub.values.escape_record)
+        return json.dumps(escape_record(record), sort_keys=True, default=str)
     if "\\u0000" in text or "\\ud" in text:  # rare: redo with the unstorable characters spelled out
         text = json.dumps(escape_record(record), sort_keys=True, default=str)
     return text

@@ -59,9 +59,13 @@ def read_escaped_record(value: Any) -> Any:
 
 
 def escape_record(value: Any) -> Any:
-    """A JSON-like value with every string (and key) passed through :func:`escape_unstorable`."""
+    """A JSON-like value with every string (and key) passed through :func:`escape_unstorable`, and
+    NaN and infinities (which Python's JSON reader accepts from a wire but no JSON column stores)
+    as null: they read as missing everywhere anyway."""
     if isinstance(value, str):
         return escape_unstorable(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, dict):
         return {escape_unstorable(k) if isinstance(k, str) else k: escape_record(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

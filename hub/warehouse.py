@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
 from hub.values import escape_record, flag, number, safe_text
@@ -74,7 +75,7 @@ class Warehouse:
         if key not in self._tables:
             if self.is_postgres:
                 table = sa.Table(name, sa.MetaData(), schema=layer, autoload_with=self.engine,
-                                 listeners=[("column_reflect", _iso_timestamps)])
+                                 listeners=[("column_reflect", _postgres_types)])
             else:
                 table = sa.Table(self.qualified(layer, name), sa.MetaData(), autoload_with=self.engine)
             self._tables[key] = table
@@ -110,7 +111,13 @@ class Warehouse:
                 if done.get(version) == checksum:
                     continue
                 for statement in _statements(self._render(text), whole=self.is_postgres):
-                    conn.exec_driver_sql(statement)
+                    # The driver's own cursor without parameters: a '%' in a comment or a format()
+                    # call is SQL, not a placeholder (exec_driver_sql makes psycopg parse for them).
+                    cursor = conn.connection.cursor()
+                    try:
+                        cursor.execute(statement)
+                    finally:
+                        cursor.close()
                 conn.execute(
                     sa.text(f"DELETE FROM {self._migrations_table()} WHERE version = :v"), {"v": version}
                 )
@@ -291,10 +298,31 @@ class IsoTimestamp(sa.types.TypeDecorator):
         return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
 
 
-def _iso_timestamps(_inspector: Any, _table: sa.Table, column: dict[str, Any]) -> None:
-    """Reflection hook: every timestamp column of a PostgreSQL warehouse table is an ``IsoTimestamp``."""
+class JsonText(sa.types.TypeDecorator):
+    """A PostgreSQL ``JSONB`` column bound from the JSON text the pipeline already made (the raw
+    payload, hashed as that text): sent as text and cast, so the column holds the document itself.
+    SQLAlchemy's own JSONB type would serialize the text again and store one JSON *string*, which
+    BI cannot query with ``payload->'properties'``. A dict or list is serialized first."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def bind_expression(self, bindvalue: Any) -> Any:
+        return sa.cast(bindvalue, JSONB)
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return json.dumps(value, sort_keys=True, default=str)
+
+
+def _postgres_types(_inspector: Any, _table: sa.Table, column: dict[str, Any]) -> None:
+    """Reflection hook: every timestamp column of a PostgreSQL warehouse table is an ``IsoTimestamp``
+    and every JSON column a ``JsonText``."""
     if isinstance(column["type"], sa.DateTime):
         column["type"] = IsoTimestamp()
+    elif isinstance(column["type"], sa.JSON):
+        column["type"] = JsonText()
 
 
 def records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]:

@@ -192,3 +192,23 @@ def test_the_daily_allocation_stops_a_sync_cleanly(tmp_path: Path) -> None:
         assert warehouse.count("raw", "hubspot_contacts") == 300  # three pages committed, kept
         em.daily_limit = 1_000
         assert run_sync("hubspot", "contacts", warehouse, env_of(em), fast_config()).live_rows == 600
+
+
+@pytest.mark.postgres
+def test_raw_payloads_are_json_documents_bi_can_query_on_postgres() -> None:
+    """The payload column holds the document itself, not a JSON string of it (it did: BI's
+    ``payload->'properties'->>'name'`` found nothing), and staging reads the same records back."""
+    import sqlalchemy as sa
+    from conftest import fresh_postgres
+
+    warehouse = fresh_postgres()
+    with emulator(30) as em:
+        run_sync("hubspot", "contacts", warehouse, env_of(em), fast_config())
+    with warehouse.engine.connect() as conn:
+        kinds = dict(conn.execute(sa.text(
+            "SELECT jsonb_typeof(payload), count(*) FROM raw.hubspot_contacts GROUP BY 1")).all())
+        emails = set(conn.execute(sa.text(
+            "SELECT payload->'properties'->>'email' FROM raw.hubspot_contacts")).scalars())
+    assert kinds == {"object": 30}
+    assert emails == {f"p{i}@company{i}.example" for i in range(30)}
+    assert {r["properties"]["email"] for r in load_payloads(warehouse, ["hubspot/contacts"])["hubspot/contacts"]} == emails
