@@ -11,8 +11,11 @@
 - ``company_records`` draws only those company-level records, fast enough for 1M-record
   matching benchmarks (same noise model, no usage or CRM detail); ``variation`` (presets
   ``"classic"`` and ``"hard"`` in ``hub.synth.variation``, rates configurable) sets how hard.
+- ``churn_world`` simulates a paying base week by week with churn that has causes, and keeps
+  the truth, for the churn model and revenue forecast (``hub.synth.churn``).
 """
 
+from hub.synth.churn import ChurnWorld, churn_world
 from hub.synth.entities import ENTITY_COLUMNS, entity_records
 from hub.synth.mess import Mess
 from hub.synth.records import company_records
@@ -20,5 +23,6 @@ from hub.synth.snapshot import generate
 from hub.synth.usage_logs import write_usage_logs
 
 __all__ = [
-    "ENTITY_COLUMNS", "Mess", "company_records", "entity_records", "generate", "write_usage_logs",
+    "ENTITY_COLUMNS", "ChurnWorld", "Mess", "churn_world", "company_records", "entity_records", "generate",
+    "write_usage_logs",
 ]
