@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.health import CUSTOMER_HEALTH, KPI_DAILY
-from assets.landing import markdown_preview
+from assets.graph import deps, key
+from assets.raw import markdown_preview
 from hub.pipeline.alerting import evaluate_alerts
 from resources.alerting import AlertChannelsResource
 from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
-ALERTS = dg.AssetKey(["alerts", "alerts"])
+ALERTS = key("analytics/alerts")
 
 
-@dg.asset(key=ALERTS, group_name="alerts",
-          deps=[CUSTOMER_HEALTH, KPI_DAILY, dg.AssetKey(["unified", "applications"])],
+@dg.asset(key=ALERTS, group_name="analytics", deps=deps(evaluate_alerts),
           kinds={"pandas", "sql", "slack", "email"}, owners=["team:data"],
           description="Open / resolved alerts from the HUB_CONFIG rules, de-duplicated per rule, entity and "
                       "window, with cooldown and snooze; new ones are queued per channel in "

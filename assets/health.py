@@ -6,30 +6,26 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from assets.landing import markdown_preview
-from assets.usage import USAGE_DAILY
+from assets.graph import deps, key
+from assets.raw import markdown_preview
 from hub.health import SPECIAL_BANDS, bands_of
 from hub.pipeline.health import build_health
 from hub.pipeline.metrics import build_kpis
 from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
-CUSTOMER_HEALTH = dg.AssetKey(["metrics", "customer_health"])
-KPI_DAILY = dg.AssetKey(["metrics", "kpi_daily"])
+CUSTOMER_HEALTH = key("analytics/customer_health")
+KPI_DAILY = key("analytics/kpi_daily")
 
 
 def _today() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC").normalize()
 
 
-@dg.asset(key=CUSTOMER_HEALTH, group_name="metrics",
-          deps=[USAGE_DAILY, dg.AssetKey(["unified", "customers"]), dg.AssetKey(["unified", "contacts"]),
-                dg.AssetKey(["unified", "deals"]), dg.AssetKey(["unified", "applications"]),
-                dg.AssetKey(["staging", "activities"]), dg.AssetKey(["staging", "surveys"])],
-          kinds={"pandas", "sql"}, owners=["team:data"],
+@dg.asset(key=CUSTOMER_HEALTH, group_name="analytics", deps=deps(build_health), kinds={"pandas", "sql"}, owners=["team:data"],
           description="Health 0–100 per customer (usage 30%, support 20%, relationship 25%, outcomes 25%), "
-                      "band, coverage, 7/30-day deltas and drivers in words; today's history row; the "
-                      "lifecycle stage on customers. Definitions: docs/health.md.")
+                      "band, coverage, 7/30-day deltas and drivers in words; today's history row. "
+                      "Definitions: docs/health.md.")
 def customer_health(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
     result = build_health(warehouse.get(), hub_config.get(), _today())
     return dg.MaterializeResult(metadata={"dagster/row_count": result.rows, **result.metadata,
@@ -60,7 +56,7 @@ def customer_health_is_consistent(warehouse: WarehouseResource, hub_config: HubC
                   "history_rows_missing_for_today": missing_history})
 
 
-@dg.asset(key=KPI_DAILY, group_name="metrics", deps=[CUSTOMER_HEALTH, dg.AssetKey(["staging", "surveys"])],
+@dg.asset(key=KPI_DAILY, group_name="analytics", deps=deps(build_kpis),
           kinds={"pandas", "sql"}, owners=["team:data"],
           description="Seed 000's daily health check: applications yesterday, conversion, beta engagement, "
                       "PMF survey responses, satisfaction, support tickets — each green / yellow / red.")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.alerts import ALERTS
+from assets.customers import CUSTOMERS
 from assets.health import CUSTOMER_HEALTH, KPI_DAILY
-from assets.usage import USAGE_DAILY, USAGE_EVENTS
+from assets.usage import CUSTOMER_USAGE, USAGE_DAILY, USAGE_EVENTS
 
 nightly_sync = dg.define_asset_job(
     "nightly_sync",
@@ -18,14 +19,15 @@ nightly_sync = dg.define_asset_job(
 
 usage_ingest = dg.define_asset_job(
     "usage_ingest",
-    selection=dg.AssetSelection.assets(USAGE_EVENTS, USAGE_DAILY),
+    selection=dg.AssetSelection.assets(USAGE_EVENTS, USAGE_DAILY, CUSTOMER_USAGE),
     description="Load new usage-log files and roll them up per customer and day.",
 )
 
 health_recalculation = dg.define_asset_job(
     "health_recalculation",
-    selection=dg.AssetSelection.assets(CUSTOMER_HEALTH, KPI_DAILY),
-    description="Recompute customer health and the daily KPIs from the current unified and usage tables.",
+    selection=dg.AssetSelection.assets(CUSTOMER_HEALTH, CUSTOMERS, KPI_DAILY),
+    description="Recompute customer health, the customers' score, band and stage, and the daily KPIs from the "
+                "current reconciled, unified and usage tables.",
 )
 
 alert_evaluation = dg.define_asset_job(

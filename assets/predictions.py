@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
-from assets.health import CUSTOMER_HEALTH
+from assets.graph import deps, key
 from assets.raw import markdown_preview
 from hub.config import settings
 from hub.predict.churn import Evaluation
@@ -13,9 +13,8 @@ from hub.predict.store import update_churn_risk, update_revenue_forecast
 from resources.warehouse import WarehouseResource
 
 # Keyed by the table BI reads, as the other analytics assets; each also writes its history tables.
-CHURN_RISK = dg.AssetKey(["analytics", "churn_risk"])
-REVENUE_FORECAST = dg.AssetKey(["analytics", "revenue_forecast"])
-CUSTOMERS, DEALS = dg.AssetKey(["analytics", "customers"]), dg.AssetKey(["analytics", "deals"])
+CHURN_RISK = key("analytics/churn_risk")
+REVENUE_FORECAST = key("analytics/revenue_forecast")
 BEATS_BASELINE = "churn_model_beats_health_band"
 
 
@@ -50,8 +49,7 @@ def _evaluation_table(evaluations: list[Evaluation]) -> str:
     return "\n".join(lines)
 
 
-@dg.asset(key=CHURN_RISK, group_name="predictions",
-          deps=[CUSTOMER_HEALTH, CUSTOMERS, DEALS],
+@dg.asset(key=CHURN_RISK, group_name="analytics", deps=deps(update_churn_risk),
           check_specs=[dg.AssetCheckSpec(BEATS_BASELINE, asset=CHURN_RISK,
                                          description="The model does at least as well as the health band on "
                                                      "PR-AUC over the held-out time window.")],
@@ -73,7 +71,7 @@ def churn_risk(warehouse: WarehouseResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=metadata, check_results=[beats_baseline_check(run.risk.evaluations)])
 
 
-@dg.asset(key=REVENUE_FORECAST, group_name="predictions", deps=[CHURN_RISK, CUSTOMERS, DEALS],
+@dg.asset(key=REVENUE_FORECAST, group_name="analytics", deps=deps(update_revenue_forecast),
           kinds={"pandas", "sql"}, owners=["team:data"],
           description="MRR 1–3 months ahead: current base less the churn model's expected losses plus the "
                       "weighted pipeline by close date, 80 % interval, backtested on recorded history (MAPE). "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assets.landing import raw_asset
+from assets.raw import raw_asset
 from hub.raw import RawSync
 from hub.sync import SyncReport
 from hub.sync.salesforce import sync_salesforce

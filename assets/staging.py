@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.landing import markdown_preview
+from assets.graph import deps
+from assets.raw import markdown_preview
 from hub.pipeline.unified import STAGING_TABLES, build_staging
-from hub.raw import RAW_OBJECTS
 from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
@@ -24,7 +24,7 @@ DESCRIPTIONS = {
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(["staging", name], group_name="staging", description=DESCRIPTIONS[name],
-                     deps=[dg.AssetKey(["raw", *key.split("/")]) for key in RAW_OBJECTS],
+                     deps=deps(build_staging),
                      kinds={"pandas", "sql"}, owners=["team:data"])
         for name in STAGING_TABLES
     ],

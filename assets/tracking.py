@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from hub import lineage
 from hub.tracking.cli import tracking_dir
 from hub.tracking.files import load_folder
 from resources.warehouse import WarehouseResource
@@ -18,7 +19,8 @@ TRACKING_FILES = dg.AssetKey(["raw", "tracking", "files"])
                       "is loaded once.")
 def tracking_files(warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()
-    reports = load_folder(wh, tracking_dir())
+    with lineage.running("load_tracking_files"):
+        reports = load_folder(wh, tracking_dir())
     loaded = [r for r in reports if r.kind not in ("skipped", "unreadable")]
     return dg.MaterializeResult(metadata={
         "files_loaded": len(loaded), "files_skipped": sum(r.kind == "skipped" for r in reports),

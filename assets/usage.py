@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.landing import markdown_preview
+from assets.graph import deps, key
+from assets.raw import markdown_preview
 from hub.config import settings
 from hub.pipeline.metrics import build_usage_daily, ingest_usage
 from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
-USAGE_EVENTS = dg.AssetKey(["raw", "usage", "events"])
-USAGE_DAILY = dg.AssetKey(["metrics", "usage_daily"])
+USAGE_EVENTS = key("raw/usage/events")
+USAGE_DAILY = key("analytics/usage_daily")
+CUSTOMER_USAGE = key("analytics/customer_usage")
 
 
 @dg.asset(key=USAGE_EVENTS, group_name="raw", kinds={"python", "sql"}, owners=["team:data"],
@@ -23,12 +25,17 @@ def usage_events(warehouse: WarehouseResource, hub_config: HubConfigResource) ->
     return dg.MaterializeResult(metadata={"dagster/row_count": result.metadata["events_total"], **result.metadata})
 
 
-@dg.asset(key=USAGE_DAILY, group_name="metrics",
-          deps=[USAGE_EVENTS, dg.AssetKey(["unified", "customer_sources"]), dg.AssetKey(["staging", "usage_reports"])],
-          kinds={"pandas", "sql"}, owners=["team:data"],
-          description="API calls, sign / verify operations, errors, active users, bytes and cost per "
-                      "customer per day.")
-def usage_daily(warehouse: WarehouseResource) -> dg.MaterializeResult:
+@dg.multi_asset(specs=[
+    dg.AssetSpec(USAGE_DAILY, group_name="analytics", deps=deps(build_usage_daily), kinds={"pandas", "sql"},
+                 owners=["team:data"], description="API calls, sign / verify operations, errors, active users, "
+                                                   "bytes and cost per customer per day."),
+    dg.AssetSpec(CUSTOMER_USAGE, group_name="analytics", deps=deps(build_usage_daily), kinds={"pandas", "sql"},
+                 owners=["team:data"], description="Per customer: lifetime usage milestones (first API call, "
+                                                   "API key created, last API call) that health reads."),
+])
+def usage_daily(warehouse: WarehouseResource):
     result = build_usage_daily(warehouse.get())
-    return dg.MaterializeResult(metadata={"dagster/row_count": result.rows, **result.metadata,
-                                          "preview": markdown_preview(result.preview)})
+    yield dg.MaterializeResult(asset_key=USAGE_DAILY, metadata={
+        "dagster/row_count": result.rows, **result.metadata, "preview": markdown_preview(result.preview)})
+    yield dg.MaterializeResult(asset_key=CUSTOMER_USAGE,
+                               metadata={"customers_with_api_key": result.metadata["customers_with_api_key"]})

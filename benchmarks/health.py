@@ -35,6 +35,7 @@ import pandas as pd  # noqa: E402
 
 from hub.config import load_config  # noqa: E402
 from hub.pipeline.health import build_health, read_inputs  # noqa: E402
+from hub.pipeline.unified import build_customers  # noqa: E402
 from hub.usage_summary import usage_summary  # noqa: E402
 from hub.warehouse import Warehouse  # noqa: E402
 
@@ -76,6 +77,9 @@ def generate(warehouse: Warehouse, customers: int, days: int, seed: int = 5) -> 
     _insert(warehouse, "analytics", "customers", pd.DataFrame({
         "customer_id": ids, "name": [f"Company {i}" for i in range(customers)], "owner": rng.integers(1, 40, customers).astype(str),
         "lifecycle_stage": stage, "source_count": 1, "first_seen_at": now, "updated_at": now}))
+    _insert(warehouse, "staging", "customers", pd.DataFrame({  # reconciliation's output, which health scores
+        "customer_id": ids, "name": [f"Company {i}" for i in range(customers)], "source_count": 1,
+        "first_seen_at": now}))
     _insert(warehouse, "analytics", "customer_sources", pd.DataFrame({
         "source": "hubspot", "source_object": "companies", "source_id": ids, "customer_id": ids,
         "match_rule": "bench", "match_score": 1.0}))
@@ -173,6 +177,8 @@ def bench_health(warehouse: Warehouse, runs: int) -> None:
     last = AS_OF + pd.Timedelta(days=runs - 1)
     print(_fmt("health step, rerun the same day", *timed(lambda: build_health(warehouse, config, last), runs),
                goal=10))
+    print(_fmt("customers step after health (score, band, stage onto customers)",
+               *timed(lambda: build_customers(warehouse, config), runs)))
     inputs = read_inputs(warehouse, config, last)
     print(_fmt("  of which reading the inputs", *timed(lambda: read_inputs(warehouse, config, last), runs)))
     from hub.health import customer_health

@@ -10,7 +10,7 @@ import os
 
 import dagster as dg
 
-from assets import alerts, health, predictions, staging, tracking, unified, usage
+from assets import alerts, customers, health, predictions, staging, tracking, usage
 from assets.airtable import airtable_assets
 from assets.execution import executor_from_environment
 from assets.hubspot import hubspot_assets
@@ -69,8 +69,8 @@ def build_definitions() -> dg.Definitions:
     load_config(settings().config_file)
     return dg.Definitions(
         assets=[*airtable_assets, *hubspot_assets, *salesforce_assets,
-                *dg.load_assets_from_modules([usage, staging, unified, health, alerts, tracking, predictions])],
-        asset_checks=[unified.customers_are_unique, health.customer_health_is_consistent],
+                *dg.load_assets_from_modules([usage, staging, customers, health, alerts, tracking, predictions])],
+        asset_checks=[customers.customers_are_unique, health.customer_health_is_consistent],
         jobs=JOBS,
         schedules=[nightly_sync_schedule],
         sensors=[usage_log_sensor, health_recalculation_sensor, threshold_alert_sensor, alert_delivery_sensor,

@@ -16,7 +16,7 @@ import yaml
 # server or machine): run monitoring fails it so it stops holding the queue and its pool slots.
 MAX_RUNTIME_SECONDS = 4 * 3600
 
-# The raw assets declare these pools (assets/landing.py); one slot each keeps parallel steps of
+# The raw assets declare these pools (assets/raw.py); one slot each keeps parallel steps of
 # one source — in one run or across runs — inside its API allocation (Airtable locks a base out
 # for 30 s past 5 requests/s).
 SOURCE_POOLS = ("airtable_api", "hubspot_api", "salesforce_api")

@@ -129,8 +129,8 @@ def _write_segment(warehouse: Warehouse, segment: Segment, previous: FileState |
     totals = {"lines_in": segment.lines_in, "lines_loaded": len(events), "lines_quarantined": len(segment.quarantined)}
     with warehouse.transaction() as conn:
         # A line already loaded (same content, same number: a copy, or a file read again) stays as it is.
-        warehouse.upsert("raw", "usage_events", events, key=["event_key"], update=[], conn=conn)
-        warehouse.upsert("raw", "quarantine", quarantined, key=["quarantine_id"], conn=conn)
+        warehouse.write("raw", "usage_events", events, key=["event_key"], update=[], conn=conn)
+        warehouse.write("raw", "quarantine", quarantined, key=["quarantine_id"], conn=conn)
         state_row = {**{f: getattr(state, f) for f in STATE_FIELDS}, "updated_at": stamp, **totals}
         if segment.start_line:
             t = warehouse.table("raw", "usage_file_state")
@@ -139,9 +139,9 @@ def _write_segment(warehouse: Warehouse, segment: Segment, previous: FileState |
             if current is not None:
                 state_row.update(lines_in=current[0] + segment.lines_in, lines_loaded=current[1] + len(events),
                                  lines_quarantined=current[2] + len(segment.quarantined))
-        warehouse.upsert("raw", "usage_file_state", [state_row], key=["path"], conn=conn)
+        warehouse.write("raw", "usage_file_state", [state_row], key=["path"], conn=conn)
         # The ledger: one row per read of a file (lines in = loaded + quarantined, per read).
-        warehouse.upsert("raw", "usage_files", [{
+        warehouse.write("raw", "usage_files", [{
             "file_digest": hashlib.sha256(f"{path}|{segment.start_line}|{state.prefix_digest}".encode()).hexdigest(),
             "file_name": path.name, "size_bytes": state.size_bytes, "lines_in": segment.lines_in,
             "lines_loaded": len(events), "lines_quarantined": len(segment.quarantined), "loaded_at": stamp,

@@ -13,8 +13,8 @@ import datetime as dt
 import hashlib
 import importlib.util
 import json
-import math
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
-from hub.values import escape_record, flag, number, safe_text
+from hub import lineage, warehouse_write
+from hub.warehouse_write import Mode, Strategy, iso_utc
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 LAYERS = ("raw", "staging", "analytics")
 MIGRATIONS_TABLE = "hub_schema_migrations"
+_MIGRATED: set[str] = set()  # warehouses (by URL) this process has migrated: Warehouse.migrate_once
+_MIGRATED_LOCK = threading.Lock()
 # The advisory lock key every migrate() of a PostgreSQL warehouse takes (64-bit, from a fixed name).
 MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"customer-hub migrate").digest()[:8], "big", signed=True)
 
@@ -71,6 +74,7 @@ class Warehouse:
 
     def table(self, layer: str, name: str) -> sa.Table:
         """The reflected table (cached)."""
+        lineage.touched(layer, name)
         key = (layer, name)
         if key not in self._tables:
             if self.is_postgres:
@@ -129,6 +133,15 @@ class Warehouse:
         self._tables.clear()
         return applied_now
 
+    def migrate_once(self) -> None:
+        """``migrate`` the first time this process asks for this warehouse, then nothing: steps and
+        sensor ticks call it on every use, and even the up-to-date check is a round trip."""
+        with _MIGRATED_LOCK:
+            if self.url in _MIGRATED:
+                return
+            self.migrate()
+            _MIGRATED.add(self.url)
+
     def _up_to_date(self) -> bool:
         """Whether every DDL file is applied as it reads now (a read: no lock, no DDL)."""
         schema, name = ("raw", MIGRATIONS_TABLE) if self.is_postgres else (None, f"raw_{MIGRATIONS_TABLE}")
@@ -168,6 +181,7 @@ class Warehouse:
             for layer in LAYERS:
                 conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {layer} CASCADE")
         self._tables.clear()
+        _MIGRATED.discard(self.url)
 
     def _migrations_table(self) -> str:
         return f"raw.{MIGRATIONS_TABLE}" if self.is_postgres else f"raw_{MIGRATIONS_TABLE}"
@@ -206,11 +220,17 @@ class Warehouse:
 
     def fetch(self, query: sa.Select) -> pd.DataFrame:
         """A query's rows as a DataFrame straight from the driver, without SQLAlchemy's per-value
-        result processing (about three times faster on wide reads). The driver's own types come
-        back: on SQLite booleans are 0/1 and timestamps ISO text."""
+        result processing (about three times faster on wide reads). Same Python types as ``read``:
+        SQLite's 0/1 in a boolean column come back as booleans, timestamps as the backend keeps
+        them (ISO text on SQLite, aware datetimes on PostgreSQL) in both."""
         with self.engine.connect() as conn:
             result = conn.execute(query)
-            return pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
+            frame = pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
+        if not self.is_postgres:
+            for name, column in zip(frame.columns, query.selected_columns, strict=True):
+                if isinstance(column.type, sa.Boolean):
+                    frame[name] = frame[name].map({1: True, 0: False}).astype(object)
+        return frame
 
     def count(self, layer: str, name: str) -> int:
         table = self.table(layer, name)
@@ -224,37 +244,31 @@ class Warehouse:
         with self.engine.begin() as conn:
             yield conn
 
-    def replace(self, layer: str, name: str, frame: pd.DataFrame, *,
-                conn: Connection | None = None) -> int:
-        """Make the table hold exactly ``frame``, atomically."""
-        table = self.table(layer, name)
-        rows = records(frame, table)
-        with self._conn(conn) as c:
-            c.execute(table.delete())
-            if rows:
-                c.execute(table.insert(), rows)
-        return len(rows)
+    def write(self, layer: str, name: str, data: pd.DataFrame | Sequence[dict[str, Any]], *,
+              mode: Mode = "upsert", key: Sequence[str] | None = None, update: Sequence[str] | None = None,
+              key_where: str | None = None, conn: Connection | None = None,
+              strategy: Strategy | None = None) -> int:
+        """Write rows (a DataFrame or dicts) into a table; the one way the hub writes a table.
 
-    def upsert(self, layer: str, name: str, frame: pd.DataFrame | list[dict[str, Any]],
-               key: Sequence[str], *, conn: Connection | None = None,
-               update: Sequence[str] | None = None) -> int:
-        """Insert rows, updating the rows whose ``key`` exists (only ``update`` columns if given)."""
-        table = self.table(layer, name)
-        rows = records(frame, table) if isinstance(frame, pd.DataFrame) else [_clean_row(r, table) for r in frame]
-        if not rows:
-            return 0
-        insert = _dialect_insert(self.dialect)(table)
-        columns = [c for c in rows[0] if c not in key] if update is None else list(update)
-        if columns:
-            statement = insert.on_conflict_do_update(
-                index_elements=list(key), set_={c: insert.excluded[c] for c in columns}
-            )
-        else:
-            statement = insert.on_conflict_do_nothing(index_elements=list(key))
+        ``mode``: ``upsert`` inserts, updating the rows whose ``key`` exists (every other column, or
+        only ``update``; ``update=[]`` keeps existing rows as they are); ``key_where`` is the
+        predicate of a partial unique index on ``key``. ``replace`` makes the table hold exactly
+        these rows. ``append`` inserts. Values are made plain and of each column's kind first, so
+        both strategies store the same rows; ``strategy`` is picked by size unless named
+        (``rows``: SQLAlchemy executemany; ``bulk``: COPY on PostgreSQL, the driver's executemany
+        on SQLite). In ``conn``'s transaction when given, else in its own. Returns rows written."""
         with self._conn(conn) as c:
-            for chunk in _chunks(rows, 5000):
-                c.execute(statement, chunk)
-        return len(rows)
+            return warehouse_write.write(self, c, layer, name, data, mode=mode, key=key, update=update,
+                                         key_where=key_where, strategy=strategy)
+
+    def replace(self, layer: str, name: str, frame: pd.DataFrame, *, conn: Connection | None = None) -> int:
+        """``write(..., mode="replace")``."""
+        return self.write(layer, name, frame, mode="replace", conn=conn)
+
+    def upsert(self, layer: str, name: str, frame: pd.DataFrame | Sequence[dict[str, Any]], key: Sequence[str], *,
+               conn: Connection | None = None, update: Sequence[str] | None = None) -> int:
+        """``write(..., mode="upsert")``."""
+        return self.write(layer, name, frame, key=key, update=update, conn=conn)
 
     @contextmanager
     def _conn(self, conn: Connection | None) -> Iterator[Connection]:
@@ -285,17 +299,7 @@ class IsoTimestamp(sa.types.TypeDecorator):
         return self  # a string compared with the column is a timestamp, not VARCHAR
 
     def process_bind_param(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            return None
-        try:  # the C parser: pd.Timestamp costs 30 µs a value, seconds over a 100k-row upsert
-            when = dt.datetime.fromisoformat(value) if isinstance(value, str) else pd.Timestamp(value).to_pydatetime()
-        except ValueError:
-            parsed = pd.Timestamp(value)
-            if pd.isna(parsed):
-                return None
-            when = parsed.to_pydatetime()
-        # Naive text is UTC, as everywhere in the hub (hub.timeparse), not the session's time zone.
-        return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
+        return iso_utc(value)
 
 
 class JsonText(sa.types.TypeDecorator):
@@ -325,97 +329,7 @@ def _postgres_types(_inspector: Any, _table: sa.Table, column: dict[str, Any]) -
         column["type"] = JsonText()
 
 
-def records(frame: pd.DataFrame, table: sa.Table) -> list[dict[str, Any]]:
-    """DataFrame rows as plain dicts of the table's columns, with NaN/NaT as NULL."""
-    names = [c.name for c in table.columns if c.name in frame.columns]
-    if frame.empty:
-        return []
-    # Column by column: tolist() turns numpy scalars into Python ones in C, far faster than per value.
-    columns = [plain_column(frame[name]) for name in names]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
-
-
-def plain_column(series: pd.Series) -> list[Any]:
-    """A column as plain Python values for a driver, missing values as None."""
-    missing = series.isna().to_numpy()
-    if series.dtype.kind in "iub" and not missing.any():
-        return series.tolist()
-    if series.dtype.kind == "f":
-        return [None if gap else value for value, gap in zip(series.tolist(), missing, strict=True)]
-    return [None if gap else _plain(value) for value, gap in zip(series.tolist(), missing, strict=True)]
-
-
-def _clean_row(row: dict[str, Any], table: sa.Table) -> dict[str, Any]:
-    """A row of plain values, each of its column's kind: a source's "ACME" in a number column is
-    NULL there (the raw payload keeps what was sent), never a failed transaction."""
-    kinds = _column_kinds(table)
-    out = {}
-    for k, v in row.items():
-        kind = kinds.get(k)
-        if kind is None:
-            continue
-        v = _plain(v)
-        if v is not None and kind != "any":
-            v = _KIND_COERCE[kind](v)
-        out[k] = v
-    return out
-
-
-_KIND_COERCE = {
-    "float": lambda v: v if isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool)
-                                                      and abs(v) < 1e300) else number(v),
-    "int": lambda v: v if isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**63 else _whole(number(v)),
-    "bool": lambda v: v if isinstance(v, bool) else flag(v),
-}
-_kinds_cache: dict[int, tuple[sa.Table, dict[str, str]]] = {}
-
-
-def _column_kinds(table: sa.Table) -> dict[str, str]:
-    cached = _kinds_cache.get(id(table))
-    if cached is not None and cached[0] is table:
-        return cached[1]
-    kinds = {}
-    for column in table.columns:
-        kind = "any"
-        if isinstance(column.type, sa.Boolean):
-            kind = "bool"
-        elif isinstance(column.type, sa.Integer):
-            kind = "int"
-        elif isinstance(column.type, sa.Float | sa.Numeric):
-            kind = "float"
-        kinds[column.name] = kind
-    _kinds_cache[id(table)] = (table, kinds)
-    return kinds
-
-
-def _whole(value: float | None) -> int | None:
-    return int(value) if value is not None and abs(value) < 2**63 else None
-
-
-def _plain(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return safe_text(value)  # NUL and lone surrogates: PostgreSQL refuses them, SQLite keeps them
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.isoformat()
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    if isinstance(value, dict | list):  # a structure where a scalar was expected: keep it readable
-        return json.dumps(escape_record(value), sort_keys=True, default=str)
-    return value
-
-
-def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]
-
-
-def _dialect_insert(dialect: str):  # noqa: ANN202 - returns a dialect's insert() constructor
+def dialect_insert(dialect: str):  # noqa: ANN202 - returns a dialect's insert() constructor
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":

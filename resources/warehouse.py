@@ -22,10 +22,10 @@ class WarehouseResource(dg.ConfigurableResource):
     url: str
 
     def get(self) -> Warehouse:
-        """The warehouse with every DDL file of sql/ applied (a cheap check once applied)."""
+        """The warehouse with every DDL file of sql/ applied (once per process)."""
         warehouse = Warehouse(self.url, engine=_engine(self.url))
         try:
-            warehouse.migrate()
+            warehouse.migrate_once()
         except sa.exc.OperationalError as exc:
             # One sentence naming the variable, instead of a driver traceback in every step.
             raise WarehouseUnavailable(

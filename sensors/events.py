@@ -17,7 +17,7 @@ from typing import Any
 
 import dagster as dg
 
-from assets.health import CUSTOMER_HEALTH
+from assets.customers import CUSTOMERS
 from hub.events.activation import record_activations
 from hub.events.store import mark_handled, unhandled
 from hub.events.targets import raw_keys_for
@@ -28,14 +28,15 @@ event_sync = dg.define_asset_job(
     "event_sync",
     selection=dg.AssetSelection.all(),
     description="Runs the events sensor asks for: one object type's raw asset and what lies between "
-                "it and customer health (each run is a subset; this job is never run whole).",
+                "it and the customers table health scores (each run is a subset; this job is never run whole).",
 )
 
 
 def targeted_selection(repository_def: dg.RepositoryDefinition, raw: list[dg.AssetKey]) -> list[dg.AssetKey]:
-    """The raw assets, and every asset on a path from them to customer health (a multi-asset whole)."""
+    """The raw assets, and every asset on a path from them to customer health and the customers
+    table it scores (a multi-asset whole)."""
     seeds = dg.AssetSelection.assets(*raw)
-    selection = (seeds | (seeds.downstream() & dg.AssetSelection.assets(CUSTOMER_HEALTH).upstream()))
+    selection = (seeds | (seeds.downstream() & dg.AssetSelection.assets(CUSTOMERS).upstream()))
     keys = selection.required_multi_asset_neighbors().resolve(repository_def.asset_graph)
     return sorted(keys, key=lambda k: k.to_user_string())
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.alerts import ALERTS
-from assets.health import CUSTOMER_HEALTH, KPI_DAILY
+from assets.graph import deps
+from assets.health import CUSTOMER_HEALTH
 from assets.jobs import alert_evaluation, health_recalculation
-from assets.usage import USAGE_DAILY
+from hub.pipeline.alerting import evaluate_alerts
+from hub.pipeline.health import build_health
 
-HEALTH_INPUTS = [dg.AssetKey(["unified", "customers"]), dg.AssetKey(["unified", "contacts"]),
-                 dg.AssetKey(["unified", "deals"]), dg.AssetKey(["unified", "applications"]),
-                 dg.AssetKey(["staging", "activities"]), dg.AssetKey(["staging", "surveys"]), USAGE_DAILY]
+# What health and the alert rules read (their declared inputs, hub.pipeline.steps).
+HEALTH_INPUTS = deps(build_health)
+ALERT_INPUTS = [k for k in deps(evaluate_alerts) if k.path[0] == "analytics"]
 
 
 def latest_storage_ids(instance: dg.DagsterInstance, keys: list[dg.AssetKey]) -> dict[dg.AssetKey, int]:
@@ -64,7 +66,7 @@ def health_recalculation_sensor(context: dg.SensorEvaluationContext) -> dg.Senso
 def threshold_alert_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     if running := run_rebuilding(context.instance, ALERTS):
         return dg.SkipReason(f"run {running[:8]} is about to evaluate the alerts: waiting for it")
-    newest = newer_inputs(context, [CUSTOMER_HEALTH, KPI_DAILY, dg.AssetKey(["unified", "applications"])], ALERTS)
+    newest = newer_inputs(context, ALERT_INPUTS, ALERTS)
     if newest is None:
         return dg.SkipReason("alerts are up to date with health and KPIs")
     return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"alerts-{newest}")], cursor=str(newest))

@@ -28,6 +28,9 @@ def _seed(warehouse: Warehouse, today: pd.Timestamp) -> None:
     warehouse.replace("analytics", "customers", pd.DataFrame([
         {"customer_id": cid, "name": name, "owner": owner, "lifecycle_stage": "customer", "source_count": 1,
          "first_seen_at": now, "updated_at": now} for cid, name, owner, _ in customers]))
+    warehouse.write("staging", "customers", pd.DataFrame([  # reconciliation's output, which health scores
+        {"customer_id": cid, "name": name, "owner": owner, "source_count": 1, "first_seen_at": now}
+        for cid, name, owner, _ in customers]), mode="replace")
     warehouse.replace("analytics", "customer_sources", pd.DataFrame([
         {"source": "airtable", "source_object": "applications", "source_id": f"rec{app}", "customer_id": cid,
          "match_rule": "seed", "match_score": 1.0} for cid, _, _, app in customers]))

@@ -27,7 +27,7 @@ from tests.events_support import (
     seed_headers,
 )
 
-HEALTH = dg.AssetKey(["metrics", "customer_health"])
+HEALTH = dg.AssetKey(["analytics", "customer_health"])
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_events_become_targeted_runs_and_activations(repository: dg.RepositoryDe
                 for r in first.run_requests}
     assert set(requests) == {("raw/airtable/applications",), ("raw/hubspot/contacts",)}
     applications = requests[("raw/airtable/applications",)]
-    assert HEALTH in applications.asset_selection and dg.AssetKey(["unified", "customers"]) in applications.asset_selection
+    assert HEALTH in applications.asset_selection and dg.AssetKey(["analytics", "customers"]) in applications.asset_selection
     assert not any(k.path[:2] == ["raw", "salesforce"] for k in applications.asset_selection)  # targeted, not nightly
     assert applications.tags["hub/event_objects"] == "BETA-1,BETA-2"
     assert applications.tags["hub/events"] == "2"

@@ -11,6 +11,7 @@ from hub.health import HealthInputs, customer_health
 from hub.health_components import usage_window
 from hub.lifecycle import lifecycle_stage
 from hub.pipeline.health import build_health, usage_window_query
+from hub.pipeline.unified import build_customers
 from hub.usage_summary import usage_summary
 from hub.warehouse import Warehouse
 
@@ -165,9 +166,9 @@ def test_database_and_pandas_compute_the_same_usage_window(warehouse: Warehouse)
 
 def _seed_customers(warehouse: Warehouse) -> None:
     now = "2026-11-01T00:00:00+00:00"
-    warehouse.replace("analytics", "customers", pd.DataFrame([
-        {"customer_id": cid, "name": cid.title(), "lifecycle_stage": "customer", "source_count": 1,
-         "first_seen_at": now, "updated_at": now} for cid in ("c1", "c2")]))
+    warehouse.write("staging", "customers", pd.DataFrame([
+        {"customer_id": cid, "name": cid.title(), "source_count": 1, "first_seen_at": now} for cid in ("c1", "c2")]),
+        mode="replace")
     warehouse.replace("analytics", "deals", pd.DataFrame([
         {"deal_id": f"d-{cid}", "customer_id": cid, "source": "hubspot", "source_id": cid, "stage": "Active Beta",
          "is_closed": False, "is_won": False} for cid in ("c1", "c2")]))
@@ -179,10 +180,12 @@ def test_health_step_keeps_one_history_row_per_customer_and_day(warehouse: Wareh
     warehouse.replace("analytics", "usage_daily", daily.assign(error_rate=0.0, storage_bytes=0.0, cost=0.0,
                                                                events=1, origin="usage_log"))
     first = build_health(warehouse, CONFIG, AS_OF)
+    build_customers(warehouse, CONFIG)
     again = build_health(warehouse, CONFIG, AS_OF)
-    assert first.rows == again.rows == 2 and again.metadata["customers_updated"] == 0
+    assert first.rows == again.rows == 2 and build_customers(warehouse, CONFIG).metadata["changed_customers"] == 0
     assert warehouse.count("analytics", "customer_health_history") == 2  # same day: overwritten, not added
     build_health(warehouse, CONFIG, AS_OF + pd.Timedelta(days=7))
+    build_customers(warehouse, CONFIG)
     history = warehouse.read("analytics", "customer_health_history")
     assert sorted(history["as_of"].unique()) == ["2026-11-21", "2026-11-28"]
     health = warehouse.read("analytics", "customer_health").set_index("customer_id")

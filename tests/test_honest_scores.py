@@ -8,6 +8,7 @@ from test_health import AS_OF, CONFIG, _daily, _inputs, _row
 
 from hub.pipeline.alerting import evaluate_alerts
 from hub.pipeline.health import build_health
+from hub.pipeline.unified import build_customers
 from hub.warehouse import Warehouse
 
 
@@ -34,9 +35,8 @@ def test_a_churned_customer_is_not_scored_as_healthy() -> None:
 def _seed(warehouse: Warehouse) -> None:
     now = AS_OF.isoformat()
     ids = ("c_thin", "c_full", "c_left")
-    warehouse.replace("analytics", "customers", pd.DataFrame([
-        {"customer_id": cid, "name": cid, "lifecycle_stage": "customer", "source_count": 1,
-         "first_seen_at": now, "updated_at": now} for cid in ids]))
+    warehouse.write("staging", "customers", pd.DataFrame([
+        {"customer_id": cid, "name": cid, "source_count": 1, "first_seen_at": now} for cid in ids]), mode="replace")
     # c_left's deal was won, then its application says Churned: its stage stays customer.
     warehouse.replace("analytics", "deals", pd.DataFrame([
         {"deal_id": f"d-{cid}", "customer_id": cid, "source": "hubspot", "source_id": cid, "stage": "Closed Won",
@@ -52,6 +52,7 @@ def _seed(warehouse: Warehouse) -> None:
 def test_the_pipeline_respects_coverage_and_churn_and_alerts_only_on_real_scores(warehouse: Warehouse) -> None:
     _seed(warehouse)
     build_health(warehouse, CONFIG, AS_OF)
+    build_customers(warehouse, CONFIG)
     # c_thin has no usage at all but is a customer: usage 0 and the activation checklist. Thin it
     # out by hand to one component with a critical score, as the warehouse would hold it.
     health = warehouse.read("analytics", "customer_health").set_index("customer_id")

@@ -30,7 +30,7 @@ def test_definitions_load_with_the_contracted_jobs_and_schedule() -> None:
     dg.Definitions.validate_loadable(defs)
     job = defs.resolve_job_def("nightly_sync")
     keys = {"/".join(k.path) for k in defs.resolve_all_asset_keys()}
-    assert {"unified/customers", "metrics/customer_health", "alerts/alerts", "raw/hubspot/companies",
+    assert {"analytics/customers", "analytics/customer_health", "analytics/alerts", "raw/hubspot/companies",
             "raw/salesforce/Account", "raw/airtable/applications", "raw/usage/events"} <= keys
     assert job is not None
     schedule = defs.resolve_schedule_def("nightly_sync_schedule")

@@ -33,6 +33,7 @@ from hub.pipeline.unified import (
     build_customers,
     build_deals,
     build_staging,
+    reconcile_customers,
 )
 from hub.raw import RAW_OBJECTS, RawSync
 from hub.warehouse import Warehouse
@@ -128,12 +129,13 @@ TABLES = [("analytics", t) for t in ("customers", "customer_sources", "contacts"
 
 def _run_pipeline(warehouse: Warehouse) -> None:
     build_staging(warehouse, CONFIG)
-    build_customers(warehouse, CONFIG)
+    reconcile_customers(warehouse, CONFIG)
     build_contacts(warehouse, CONFIG)
     build_deals(warehouse, CONFIG)
     build_applications(warehouse, CONFIG)
     build_usage_daily(warehouse)
     build_health(warehouse, CONFIG, TODAY)
+    build_customers(warehouse, CONFIG)
     build_kpis(warehouse, CONFIG, TODAY)
     evaluate_alerts(warehouse, CONFIG, [])
 

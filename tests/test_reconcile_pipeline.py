@@ -7,9 +7,9 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from assets.unified import customers_are_unique
+from assets.customers import customers_are_unique
 from hub.config import load_config
-from hub.pipeline.unified import build_customers
+from hub.pipeline.unified import build_customers, reconcile_customers
 from hub.reconcile.checks import customer_checks
 from hub.staging import COMPANY_COLUMNS
 from hub.warehouse import Warehouse
@@ -43,7 +43,8 @@ def _customer_of(warehouse: Warehouse) -> dict[str, str]:
 
 
 def _run(warehouse: Warehouse) -> dict:
-    result, _ = build_customers(warehouse, load_config())
+    result, _ = reconcile_customers(warehouse, load_config())
+    build_customers(warehouse, load_config())
     return result.metadata
 
 

@@ -11,9 +11,11 @@ import dagster as dg
 import pytest
 
 from assets.alerts import ALERTS
+from assets.customers import CUSTOMERS
 from assets.health import CUSTOMER_HEALTH, KPI_DAILY
 from sensors.alerts import new_check_results
 from sensors.materializations import (
+    ALERT_INPUTS,
     HEALTH_INPUTS,
     health_recalculation_sensor,
     threshold_alert_sensor,
@@ -48,8 +50,9 @@ def _stand_in(key: dg.AssetKey, deps: list[dg.AssetKey], held: bool = False) -> 
 
 NIGHTLY = [*[_stand_in(k, []) for k in HEALTH_INPUTS],
            _stand_in(CUSTOMER_HEALTH, HEALTH_INPUTS, held=True),
-           _stand_in(KPI_DAILY, [CUSTOMER_HEALTH]),
-           _stand_in(ALERTS, [CUSTOMER_HEALTH, KPI_DAILY, dg.AssetKey(["unified", "applications"])])]
+           _stand_in(CUSTOMERS, [CUSTOMER_HEALTH]),
+           _stand_in(KPI_DAILY, [CUSTOMERS]),
+           _stand_in(ALERTS, ALERT_INPUTS)]
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def test_a_source_that_answers_401_leaves_the_others_building(
     # The run goes on: every step after the raw syncs ran, on every other source and HubSpot's last data.
     assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    for asset in ["unified/customers", "metrics/customer_health", "metrics/kpi_daily", "alerts/alerts"]:
+    for asset in ["analytics/customers", "analytics/customer_health", "analytics/kpi_daily", "analytics/alerts"]:
         assert asset in materialized, asset
     assert warehouse.count("analytics", "customers") == customers_before
     assert warehouse.count("analytics", "customer_health_history") >= health_before

@@ -8,7 +8,7 @@ emulators serving 60 synthetic companies from this test process. Headless Chromi
 - opens the Lineage page: the asset graph shows the five layers, in data-flow order;
 - launches ``nightly_sync`` by clicking Jobs → nightly_sync → Materialize all, and the run
   reaches SUCCESS (GraphQL is polled for the status);
-- opens ``unified/customers``: its row count is the warehouse's, its checks passed, its preview
+- opens ``analytics/customers``: its row count is the warehouse's, its checks passed, its preview
   lists real customer ids;
 - opens Automation: every sensor (and the schedule) is running, no tick failed.
 
@@ -43,7 +43,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 LOCATION = "customer_hub"
 REPOSITORY = "__repository__"
-LAYERS = ["raw", "staging", "unified", "metrics", "alerts"]  # data-flow order, left to right
+LAYERS = ["raw", "staging", "analytics"]  # data-flow order, left to right
 COMPANIES, SEED = 60, 7
 
 SERVER_START_TIMEOUT = 120  # webserver answering, code location loaded, daemon healthy
@@ -394,7 +394,7 @@ def nightly_run(hub: RunningHub, ui: Browser) -> dict[str, Any]:
              if b.is_displayed() and b.is_enabled()), None))
         ui.wait("the job's asset graph", lambda d: all(
             any(e.text.split("\n")[0] == layer for e in d.find_elements(By.XPATH, "//*[local-name()='foreignObject']"))
-            for layer in ("raw", "staging", "unified")))
+            for layer in ("raw", "staging", "analytics")))
         ui.screenshot("02-nightly-sync-job")
     with ui.step("03-nightly-sync-launched"):
         ui.dismiss_welcome()
@@ -480,9 +480,9 @@ def test_unified_customers_page(hub: RunningHub, ui: Browser, nightly_run: dict[
     from hub.warehouse import Warehouse
 
     assert nightly_run["status"] == "SUCCESS", "nightly_sync did not succeed: nothing to show (see the launch test)"
-    node = hub.graphql(ASSET_QUERY, path=["unified", "customers"])["assetNodes"][0]
+    node = hub.graphql(ASSET_QUERY, path=["analytics", "customers"])["assetNodes"][0]
     checks = sorted(c["name"] for c in node["assetChecksOrError"]["checks"])
-    assert checks, "unified/customers declares no asset checks"
+    assert checks, "analytics/customers declares no asset checks"
     warehouse = Warehouse(hub.warehouse_url)
     try:
         rows = warehouse.count("analytics", "customers")
@@ -492,7 +492,7 @@ def test_unified_customers_page(hub: RunningHub, ui: Browser, nightly_run: dict[
     assert rows > 0
 
     with ui.step("05-unified-customers"):
-        ui.open("/assets/unified/customers")
+        ui.open("/assets/analytics/customers")
         shown = ui.wait("the 'Row count' of the latest materialization",
                         lambda d: re.search(r"Row count\s+([\d,]+)", ui.text()))
         ui.wait("the latest check results", lambda d: re.search(r"Latest check results\s+\d+", ui.text()))

@@ -189,7 +189,7 @@ def test_unknown_customer_lines_are_quarantined_not_also_loaded(warehouse: Wareh
     """Reported: unknown-customer lines were counted as loaded and as quarantined."""
     from hub.config import load_config
     from hub.pipeline.metrics import build_usage_daily
-    from hub.pipeline.unified import build_customers, build_staging
+    from hub.pipeline.unified import build_staging, reconcile_customers
     from hub.raw import RAW_OBJECTS, RawSync
 
     config = load_config()
@@ -199,7 +199,7 @@ def test_unknown_customer_lines_are_quarantined_not_also_loaded(warehouse: Wareh
                     "fields": {names["application_id"]: "BETA-000001", names["company"]: "Known Ltd"}}])
     sync.finish()
     build_staging(warehouse, config)
-    build_customers(warehouse, config)
+    reconcile_customers(warehouse, config)
     _write_lines(tmp_path / "a.jsonl", [_line(), _line(customer_id="NOBODY-1"), "{broken", _line(user_id="u9")])
     _ingest(warehouse, tmp_path)
     build_usage_daily(warehouse)

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub.warehouse import Warehouse, _dialect_insert, utcnow
+from hub.warehouse import Warehouse, dialect_insert, utcnow
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def store(warehouse: Warehouse, sender: str, rows: list[dict[str, Any]]) -> Stor
     table = warehouse.table("raw", "events")
     now = utcnow().isoformat()
     values = [{**row, "sender": sender, "received_at": now} for row in rows]
-    insert = _dialect_insert(warehouse.dialect)(table).values(values)
+    insert = dialect_insert(warehouse.dialect)(table).values(values)
     statement = insert.on_conflict_do_nothing(index_elements=["sender", "event_id"]).returning(table.c.event_id)
     with warehouse.transaction() as conn:
         new = set(conn.execute(statement).scalars())

@@ -22,7 +22,6 @@ from hub.alert_lifecycle import (
     snooze,
 )
 from hub.alerts import ENTITIES, evaluate, route, rules_from_config
-from hub.bulk import bulk_write
 from hub.outbox import Channel, plan, routes_for
 from hub.pipeline.alert_facts import alert_facts
 from hub.pipeline.outbox import (
@@ -31,7 +30,7 @@ from hub.pipeline.outbox import (
     pending_deliveries,
     refresh_delivery_status,
 )
-from hub.pipeline.steps import StepResult
+from hub.pipeline.steps import StepResult, step
 from hub.warehouse import Warehouse, utcnow
 
 # The predicate of the partial unique index alerts_one_active (sql/032_alert_uniqueness.sql).
@@ -73,13 +72,13 @@ def _write(warehouse: Warehouse, transition: Transition, channels: Sequence[Chan
     fired = sorted({alert for alert, notice in transition.notices if notice == "fired"})
     new = rows["alert_id"].isin(fired)
     with warehouse.transaction() as conn:
-        bulk_write(warehouse, "analytics", "alerts", rows[~new], key=["alert_id"], conn=conn)
-        bulk_write(warehouse, "analytics", "alerts", rows[new], key=KEY, key_where=ACTIVE_ALERT,
-                   update=[*REFRESHED, "last_fired_at"], conn=conn)
+        warehouse.write("analytics", "alerts", rows[~new], key=["alert_id"], conn=conn)
+        warehouse.write("analytics", "alerts", rows[new], key=KEY, key_where=ACTIVE_ALERT,
+                        update=[*REFRESHED, "last_fired_at"], conn=conn)
         lost = set(fired) - _stored(warehouse, conn, fired)
         deliveries = deliveries[~deliveries["alert_id"].isin(lost)]
-        warehouse.upsert("analytics", "alert_deliveries", deliveries, key=["alert_id", "channel", "notice"],
-                         update=[], conn=conn)
+        warehouse.write("analytics", "alert_deliveries", deliveries, key=["alert_id", "channel", "notice"],
+                        update=[], conn=conn)
     refresh_delivery_status(warehouse, deliveries["alert_id"].unique())
 
 
@@ -90,6 +89,10 @@ def _stored(warehouse: Warehouse, conn: sa.Connection, alert_ids: Sequence[str])
             for found in conn.execute(sa.select(a.c.alert_id).where(a.c.alert_id.in_(alert_ids[i:i + 5000]))).scalars()}
 
 
+@step(assets=("analytics/alerts",),
+      reads=("analytics.customers", "analytics.customer_health", "analytics.customer_usage", "analytics.applications",
+             "analytics.kpi_daily", "staging.companies", "staging.activities"),
+      writes=("analytics.alerts", "analytics.alert_deliveries"))
 def evaluate_alerts(warehouse: Warehouse, config: dict[str, Any], channels: Sequence[Channel],
                     now: dt.datetime | None = None) -> StepResult:
     """Evaluate every rule, write the alerts' new state and outbox rows, then deliver."""
@@ -163,5 +166,5 @@ def snooze_alert(warehouse: Warehouse, alert: str, hours: float, now: dt.datetim
         raise KeyError(f"no alert {alert!r}: see the open_alerts view for ids")
     until = ((now or utcnow()) + dt.timedelta(hours=hours)).isoformat()
     row = snooze(rows.iloc[0].to_dict(), until)
-    warehouse.upsert("analytics", "alerts", [row], key=["alert_id"])
+    warehouse.write("analytics", "alerts", [row], key=["alert_id"])
     return row

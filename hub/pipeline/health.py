@@ -3,9 +3,10 @@
 Reads only what a recalculation needs — 14 days of usage, aggregated in the database over an
 index; the lifetime usage milestones from ``customer_usage``; the two days of history the
 deltas compare with — so it stays fast at 100k customers with months of usage.
-Writes ``customer_health`` (replaced), today's ``customer_health_history`` rows (upserted: a
-rerun the same day overwrites the day, it never adds one) and, on ``customers``, the columns
-health decides (``health_score``, ``health_band``, ``lifecycle_stage``) where they changed.
+Writes ``customer_health`` (replaced) and today's ``customer_health_history`` rows (upserted: a
+rerun the same day overwrites the day, it never adds one). The customers it scores are
+reconciliation's (``staging.customers``); ``analytics.customers`` takes the score, band and the
+lifecycle stage they decide after this step (``hub.pipeline.unified.build_customers``).
 """
 
 from __future__ import annotations
@@ -16,15 +17,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from hub import health
-from hub.bulk import bulk_update, bulk_write
 from hub.health_components import USAGE_WINDOW_COLUMNS
 from hub.lifecycle import lifecycle_stage
-from hub.pipeline.steps import StepResult, crosswalk, with_customer
+from hub.pipeline.steps import StepResult, crosswalk, step, with_customer
 from hub.warehouse import Warehouse
 
 HISTORY_COLUMNS = ["customer_id", "as_of", *health.SCORE_COLUMNS.values(), "health_score", "health_band",
                    "coverage", "delta_7d", "delta_30d", "drivers"]
-DECIDED = ["health_score", "health_band", "lifecycle_stage"]
 
 
 def usage_window_query(warehouse: Warehouse, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -89,8 +88,8 @@ def read_inputs(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timestam
                                                         "satisfaction_score", "pmf_score", "likelihood_to_pay"])
     summary = warehouse.table("analytics", "customer_usage")
     return health.HealthInputs(
-        customers=customers if customers is not None else _select(warehouse, "analytics", "customers",
-                                                                  ["customer_id", "lifecycle_stage"]),
+        customers=customers if customers is not None else _select(warehouse, "staging", "customers",
+                                                                  ["customer_id"]).assign(lifecycle_stage=None),
         usage_window=usage_window_query(warehouse, as_of),
         usage_summary=_select(warehouse, "analytics", "customer_usage", [c.name for c in summary.columns]),
         activities=with_customer(activities, walk),
@@ -100,32 +99,32 @@ def read_inputs(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timestam
     )
 
 
+@step(assets=("analytics/customer_health",),
+      reads=("staging.customers", "analytics.deals", "analytics.applications", "analytics.usage_daily",
+             "analytics.customer_usage", "staging.activities", "staging.surveys", "analytics.contacts",
+             "analytics.customer_sources"),
+      writes=("analytics.customer_health", "analytics.customer_health_history"),
+      history=("analytics.customer_health_history",))
 def build_health(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timestamp) -> StepResult:
-    """``customer_health``, today's history rows, and the health-decided columns of ``customers``."""
-    customers = _select(warehouse, "analytics", "customers", ["customer_id", *DECIDED])
+    """``customer_health`` and today's history rows, for reconciliation's customers. The history
+    of earlier days is this step's own input (the 7/30-day deltas)."""
+    customers = _select(warehouse, "staging", "customers", ["customer_id"])
     deals = _select(warehouse, "analytics", "deals", ["customer_id", "stage"])
     apps = _select(warehouse, "analytics", "applications", ["customer_id", "status"])
+    # The stage before health: the band only tells customer from churn_risk, which health treats
+    # alike (both expect usage); churned comes from the sources.
+    customers["lifecycle_stage"] = lifecycle_stage(customers, deals, apps, pd.Series(dtype=object), config)
     customers["churned"] = _source_churned(customers, deals, apps, config)
     frame = health.customer_health(read_inputs(warehouse, config, as_of, customers), as_of, config)
-    scored = frame.set_index("customer_id")
-    decided = pd.DataFrame({"customer_id": customers["customer_id"],
-                            "health_score": customers["customer_id"].map(scored["health_score"]),
-                            "health_band": customers["customer_id"].map(scored["health_band"])})
-    decided["lifecycle_stage"] = lifecycle_stage(customers, deals, apps, scored["health_band"], config)
-    changed = _changed_rows(customers, decided)
     with warehouse.transaction() as conn:
-        conn.execute(warehouse.table("analytics", "customer_health").delete())
-        bulk_write(warehouse, "analytics", "customer_health", frame, conn=conn)
+        warehouse.write("analytics", "customer_health", frame, mode="replace", conn=conn)
         _record_history(warehouse, conn)
-        bulk_update(warehouse, "analytics", "customers", changed, "customer_id", conn=conn)
     bands = frame["health_band"].value_counts().to_dict()
     return StepResult(len(frame), {
         "as_of": as_of.strftime("%Y-%m-%d"), "bands": bands,
         "mean_score": round(float(frame["health_score"].mean()), 1) if len(frame) else 0.0,
         "mean_coverage": round(float(frame["coverage"].mean()), 3) if len(frame) else 0.0,
         "customers_without_data": int(len(customers) - len(frame)),
-        "customers_updated": len(changed),
-        "stages": decided["lifecycle_stage"].value_counts().to_dict(),
         "dropped_10_in_7_days": int((frame["delta_7d"] <= -10).sum()),
     }, frame.sort_values("health_score")[["customer_id", "health_score", "health_band", "drivers"]].head(5))
 
@@ -142,15 +141,6 @@ def _source_churned(customers: pd.DataFrame, deals: pd.DataFrame, apps: pd.DataF
         churned = [value for value, stage in mapping.items() if stage == "churned"]
         gone |= set(frame.loc[frame[column].isin(churned), "customer_id"].dropna())
     return customers["customer_id"].isin(gone)
-
-
-def _changed_rows(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``after`` whose health-decided columns differ from ``before``."""
-    differs = pd.Series(False, index=after.index)
-    for column in DECIDED:
-        old, new = before[column], after[column]
-        differs |= ~((old == new) | (old.isna() & new.isna()))
-    return after[differs.to_numpy()]
 
 
 def _record_history(warehouse: Warehouse, conn: sa.Connection) -> None:

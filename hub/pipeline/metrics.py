@@ -8,11 +8,14 @@ from typing import Any
 import pandas as pd
 
 from hub import kpis, usage
-from hub.pipeline.steps import StepResult, crosswalk, customer_lookup, with_customer
+from hub.pipeline.steps import StepResult, crosswalk, customer_lookup, step, with_customer
 from hub.usage_summary import PRODUCT_MILESTONES, usage_summary
 from hub.warehouse import Warehouse
 
 
+@step(assets=("raw/usage/events",),
+      writes=("raw.usage_events", "raw.usage_files", "raw.usage_file_state", "raw.quarantine"),
+      history=("raw.usage_events", "raw.usage_files", "raw.usage_file_state"))
 def ingest_usage(warehouse: Warehouse, directory: Path, config: dict[str, Any] | None = None) -> StepResult:
     """Load what is new in the landing directory's usage files (new files, appended lines)."""
     rules = usage.UsageRules.from_config((config or {}).get("usage"))
@@ -21,6 +24,9 @@ def ingest_usage(warehouse: Warehouse, directory: Path, config: dict[str, Any] |
                                            "events_total": warehouse.count("raw", "usage_events")})
 
 
+@step(assets=("analytics/usage_daily", "analytics/customer_usage"),
+      reads=("raw.usage_events", "staging.usage_reports", "staging.companies", "analytics.customer_sources"),
+      writes=("analytics.usage_daily", "analytics.customer_usage", "raw.quarantine"))
 def build_usage_daily(warehouse: Warehouse) -> StepResult:
     """``usage_daily`` from the usage events and Airtable's reported usage, and the per-customer
     ``customer_usage`` milestones; events naming an unknown customer are quarantined (and come
@@ -35,12 +41,12 @@ def build_usage_daily(warehouse: Warehouse) -> StepResult:
     summary = usage_summary(daily, product.assign(customer_id=product["customer_ref"].map(lookup)))
     quarantine = warehouse.table("raw", "quarantine")
     with warehouse.transaction() as conn:
-        warehouse.replace("analytics", "usage_daily", daily, conn=conn)
-        warehouse.replace("analytics", "customer_usage", summary, conn=conn)
+        warehouse.write("analytics", "usage_daily", daily, mode="replace", conn=conn)
+        warehouse.write("analytics", "customer_usage", summary, mode="replace", conn=conn)
         conn.execute(quarantine.delete().where(quarantine.c.source == "usage",
                                                quarantine.c.source_object == "usage_event"))
-        warehouse.upsert("raw", "quarantine", usage.unknown_customer_quarantine(unknown),
-                         key=["quarantine_id"], conn=conn)
+        warehouse.write("raw", "quarantine", usage.unknown_customer_quarantine(unknown),
+                        key=["quarantine_id"], conn=conn)
     return StepResult(len(daily), {
         "events": len(events), "events_unknown_customer": len(unknown),
         "customers": int(daily["customer_id"].nunique()) if len(daily) else 0,
@@ -49,6 +55,10 @@ def build_usage_daily(warehouse: Warehouse) -> StepResult:
     }, daily.tail(5))
 
 
+@step(assets=("analytics/kpi_daily",),
+      reads=("analytics.applications", "staging.activities", "analytics.usage_daily", "analytics.customers",
+             "staging.surveys"),
+      writes=("analytics.kpi_daily",))
 def build_kpis(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timestamp) -> StepResult:
     apps = warehouse.read("analytics", "applications", ["applied_on", "status"])
     activities = warehouse.table("staging", "activities")
@@ -58,7 +68,7 @@ def build_kpis(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timestamp
                                                        where=_since(warehouse, as_of, 8)),
                            warehouse.read("analytics", "customers", ["customer_id", "lifecycle_stage"]),
                            warehouse.read("staging", "surveys"), config, tickets=tickets)
-    warehouse.upsert("analytics", "kpi_daily", frame, key=["date", "kpi"])
+    warehouse.write("analytics", "kpi_daily", frame, key=["date", "kpi"])
     return StepResult(len(frame), {row.kpi: f"{row.value} ({row.status})" for row in frame.itertuples()},
                       frame[["kpi", "value", "target", "status"]])
 

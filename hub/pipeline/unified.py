@@ -9,10 +9,10 @@ import pandas as pd
 
 from hub import reconcile, staging
 from hub.config import settings
-from hub.health import lifecycle_stage
 from hub.lead_score import lead_scores
-from hub.pipeline.steps import StepResult, crosswalk, with_customer
-from hub.raw import load_payloads
+from hub.lifecycle import lifecycle_stage
+from hub.pipeline.steps import StepResult, crosswalk, step, with_customer
+from hub.raw import RAW_OBJECTS, load_payloads
 from hub.reconcile import overrides
 from hub.reconcile.ids import resolve_merge_log
 from hub.timeparse import timestamps
@@ -31,6 +31,9 @@ CUSTOMER_CONTENT = ["name", "domain", "industry", "city", "country", "lifecycle_
                     "city_source", "country_source"]
 
 
+@step(assets=tuple(f"staging/{name}" for name in STAGING_TABLES),
+      reads=tuple(f"raw.{obj.table}" for obj in RAW_OBJECTS.values()),
+      writes=(*(f"staging.{name}" for name in STAGING_TABLES), "raw.quarantine"))
 def build_staging(warehouse: Warehouse, config: dict[str, Any]) -> dict[str, StepResult]:
     """Every staging table from the live raw payloads, in one transaction."""
     payloads = load_payloads(warehouse)
@@ -41,10 +44,10 @@ def build_staging(warehouse: Warehouse, config: dict[str, Any]) -> dict[str, Ste
     q = warehouse.table("raw", "quarantine")
     with warehouse.transaction() as conn:
         for name, frame in frames.items():
-            warehouse.replace("staging", name, frame, conn=conn)
+            warehouse.write("staging", name, frame, mode="replace", conn=conn)
         # Set-asides are recomputed every run: a record fixed at the source leaves the quarantine.
         conn.execute(q.delete().where(q.c.quarantine_id.like("staging:%")))
-        warehouse.upsert("raw", "quarantine", quarantine, key=["quarantine_id"], conn=conn)
+        warehouse.write("raw", "quarantine", quarantine, key=["quarantine_id"], conn=conn)
     return {name: StepResult(len(frame), {
         "sources": frame["source"].value_counts().to_dict() if "source" in frame else {},
         "quarantined": int(set_aside[name][0].sum()),
@@ -69,9 +72,18 @@ def _unusable(name: str, frame: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
         "quarantined_at": utcnow().isoformat()})
 
 
-def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[StepResult, StepResult]:
-    """Resolve companies into customers with stable ids; write ``customers``, ``customer_sources``,
-    the review queue, the merge log and the run's figures, in one transaction."""
+@step(assets=("staging/customers", "analytics/customer_sources"),
+      reads=("staging.companies", "staging.people", "staging.deals", "analytics.match_overrides"),
+      writes=("staging.customers", "analytics.customer_sources", "analytics.match_review",
+              "analytics.customer_merges", "analytics.reconcile_runs"),
+      history=("staging.customers", "analytics.customer_sources", "analytics.match_review",
+               "analytics.customer_merges"))
+def reconcile_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[StepResult, StepResult]:
+    """Resolve companies into customers with ids stable across runs (its own last output is its
+    history: the crosswalk, merge log, review decisions and first-seen times); write the
+    reconciled ``staging.customers``, ``customer_sources``, the review queue, the merge log and
+    the run's figures, in one transaction. Health reads ``staging.customers``; ``analytics.customers``
+    is built from it after health (``build_customers``)."""
     settings = config["reconcile"]
     guard = int(settings["max_cluster_size"])
     companies = warehouse.read("staging", "companies")
@@ -84,7 +96,7 @@ def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[StepR
     resolution = reconcile.resolve(records, max_cluster_size=guard, must_link=must, cannot_link=cannot)
     clusters = resolution.clusters
 
-    previous = warehouse.read("analytics", "customers").set_index("customer_id")
+    previous = warehouse.read("staging", "customers", ["customer_id", "first_seen_at"]).set_index("customer_id")
     merge_log = warehouse.read("analytics", "customer_merges")
     walk, merges = reconcile.assign_customer_ids(
         clusters, crosswalk(warehouse), first_seen=previous["first_seen_at"],
@@ -96,14 +108,6 @@ def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[StepR
     mrr = reconcile.mrr_by_customer(deals, priority)
     customers["mrr"] = customers["customer_id"].map(mrr).fillna(0.0)
     customers["arr"] = (customers["mrr"] * 12).round(2)
-
-    applications = with_customer(companies[companies["source"] == "airtable"].rename(
-        columns={"record_id": "company_record_id"}), walk)[["customer_id", "status"]]
-    health = warehouse.read("analytics", "customer_health", ["customer_id", "health_score", "health_band"])
-    band = health.set_index("customer_id")["health_band"]
-    customers["lifecycle_stage"] = lifecycle_stage(customers, deals, applications, band, config)
-    customers["health_score"] = customers["customer_id"].map(health.set_index("customer_id")["health_score"])
-    customers["health_band"] = customers["customer_id"].map(band)
 
     now = utcnow()
     customers["first_seen_at"] = timestamps(customers["first_seen_at"]).fillna(now)
@@ -117,10 +121,6 @@ def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[StepR
     earliest = earliest.groupby(level=0).min()
     customers.loc[earliest.index, "first_seen_at"] = pd.concat(
         [customers.loc[earliest.index, "first_seen_at"], earliest], axis=1).min(axis=1)
-    changed = _changed(customers, previous)
-    customers["updated_at"] = now.isoformat()
-    unchanged = known[~changed.reindex(known, fill_value=True).to_numpy()]
-    customers.loc[unchanged, "updated_at"] = previous.loc[unchanged, "updated_at"].astype(str)
     customers["first_seen_at"] = customers["first_seen_at"].map(lambda t: t.isoformat())
     customers = customers.reset_index()
 
@@ -137,25 +137,58 @@ def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[StepR
                          "largest_cluster": largest, "max_cluster_size": guard, "merged_ids": len(merges),
                          "review_pending": pending, "skipped_keys": resolution.skipped_keys}])
     with warehouse.transaction() as conn:
-        warehouse.replace("analytics", "customers", customers, conn=conn)
-        warehouse.replace("analytics", "customer_sources", sources, conn=conn)
-        warehouse.replace("analytics", "match_review", review, conn=conn)
-        warehouse.replace("analytics", "customer_merges", log, conn=conn)
-        warehouse.upsert("analytics", "reconcile_runs", run, key=["ran_at"], conn=conn)
+        warehouse.write("staging", "customers", customers, mode="replace", conn=conn)
+        warehouse.write("analytics", "customer_sources", sources, mode="replace", conn=conn)
+        warehouse.write("analytics", "match_review", review, mode="replace", conn=conn)
+        warehouse.write("analytics", "customer_merges", log, mode="replace", conn=conn)
+        warehouse.write("analytics", "reconcile_runs", run, key=["ran_at"], conn=conn)
 
     metadata = {
         "customers": len(customers), "source_records": len(sources),
         "multi_source_customers": int((customers["source_count"] > 1).sum()),
-        "new_customers": int(len(customers) - len(known)), "changed_customers": int(changed.sum()),
+        "new_customers": int(len(customers) - len(known)),
         "merged_ids": len(merges), "largest_cluster": largest, "max_cluster_size": guard,
         "review_pending": pending, "must_link": len(must), "cannot_link": len(cannot),
         "keys_over_guard": resolution.skipped_keys,
         "match_rules": sources["match_rule"].value_counts().to_dict(),
     }
-    return (StepResult(len(customers), metadata, customers[["customer_id", "name", "domain", "sources",
-                                                            "lifecycle_stage", "mrr"]].head(5)),
+    return (StepResult(len(customers), metadata, customers[["customer_id", "name", "domain", "sources", "mrr"]].head(5)),
             StepResult(len(sources), {"match_rules": metadata["match_rules"]},
                        sources[["source", "source_object", "source_id", "customer_id", "match_rule"]].head(5)))
+
+
+@step(assets=("analytics/customers",),
+      reads=("staging.customers", "analytics.customer_health", "analytics.deals", "analytics.applications"),
+      writes=("analytics.customers",), history=("analytics.customers",))
+def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> StepResult:
+    """The customers BI reads: the reconciled rows with today's health score and band and the
+    lifecycle stage they decide; ``updated_at`` moves only when a field changed since the last
+    run (its own last output is its history)."""
+    customers = warehouse.read("staging", "customers")
+    health = warehouse.read("analytics", "customer_health", ["customer_id", "health_score", "health_band"])
+    health = health.set_index("customer_id")
+    deals = warehouse.read("analytics", "deals", ["customer_id", "stage"])
+    apps = warehouse.read("analytics", "applications", ["customer_id", "status"])
+    customers["health_score"] = customers["customer_id"].map(health["health_score"])
+    customers["health_band"] = customers["customer_id"].map(health["health_band"])
+    customers["lifecycle_stage"] = lifecycle_stage(customers, deals, apps, health["health_band"], config)
+
+    previous = warehouse.read("analytics", "customers", ["customer_id", *CUSTOMER_CONTENT, "updated_at"])
+    previous = previous.set_index("customer_id")
+    customers = customers.set_index("customer_id")
+    known = customers.index.intersection(previous.index)
+    changed = _changed(customers, previous)
+    customers["updated_at"] = utcnow().isoformat()
+    unchanged = known[~changed.reindex(known, fill_value=True).to_numpy()]
+    customers.loc[unchanged, "updated_at"] = previous.loc[unchanged, "updated_at"].astype(str)
+    customers = customers.reset_index()
+    warehouse.write("analytics", "customers", customers, mode="replace")
+    return StepResult(len(customers), {
+        "customers": len(customers), "multi_source_customers": int((customers["source_count"] > 1).sum()),
+        "new_customers": int(len(customers) - len(known)), "changed_customers": int(changed.sum()),
+        "stages": customers["lifecycle_stage"].value_counts().to_dict(),
+        "bands": customers["health_band"].value_counts().to_dict(),
+    }, customers[["customer_id", "name", "domain", "sources", "lifecycle_stage", "health_band", "mrr"]].head(5))
 
 
 def _overrides_path(value: str | None) -> Path | None:
@@ -189,25 +222,31 @@ def _norm(value: Any) -> Any:
     return str(value)
 
 
+@step(assets=("analytics/contacts",), reads=("staging.people", "analytics.customer_sources"),
+      writes=("analytics.contacts",))
 def build_contacts(warehouse: Warehouse, config: dict[str, Any]) -> StepResult:
     people = warehouse.read("staging", "people")
     frame = reconcile.contacts(people, crosswalk(warehouse), list(config["source_priority"]))
-    warehouse.replace("analytics", "contacts", frame)
+    warehouse.write("analytics", "contacts", frame, mode="replace")
     return StepResult(len(frame), {"people_records": len(people),
                                    "without_customer": int(frame["customer_id"].isna().sum())},
                       frame[["contact_id", "customer_id", "email", "name", "sources"]].head(5))
 
 
+@step(assets=("analytics/deals",), reads=("staging.deals", "analytics.customer_sources"), writes=("analytics.deals",))
 def build_deals(warehouse: Warehouse, config: dict[str, Any]) -> StepResult:
     frame = with_customer(warehouse.read("staging", "deals"), crosswalk(warehouse))
     frame["deal_id"] = frame["source"] + "-" + frame["source_id"]
-    warehouse.replace("analytics", "deals", frame)
+    warehouse.write("analytics", "deals", frame, mode="replace")
     return StepResult(len(frame), {"open": int((~frame["is_closed"].astype(bool)).sum()),
                                    "won": int(frame["is_won"].astype(bool).sum()),
                                    "without_customer": int(frame["customer_id"].isna().sum())},
                       frame[["deal_id", "customer_id", "name", "stage", "amount"]].head(5))
 
 
+@step(assets=("analytics/applications",),
+      reads=("raw.airtable_beta_applications", "staging.activities", "analytics.customer_sources"),
+      writes=("analytics.applications", "raw.quarantine"))
 def build_applications(warehouse: Warehouse, config: dict[str, Any]) -> StepResult:
     """Airtable applications with the seed's lead score and the customer they belong to."""
     payloads = load_payloads(warehouse, ["airtable/applications"])
@@ -239,8 +278,8 @@ def build_applications(warehouse: Warehouse, config: dict[str, Any]) -> StepResu
         "payload": duplicates["company"].astype(str), "quarantined_at": now})], ignore_index=True)
     frame = frame[~repeated]
     with warehouse.transaction() as conn:
-        warehouse.replace("analytics", "applications", frame, conn=conn)
-        warehouse.upsert("raw", "quarantine", quarantine, key=["quarantine_id"], conn=conn)
+        warehouse.write("analytics", "applications", frame, mode="replace", conn=conn)
+        warehouse.write("raw", "quarantine", quarantine, key=["quarantine_id"], conn=conn)
     return StepResult(len(frame), {
         "quarantined_without_application_id": int(missing.sum()),
         "quarantined_duplicate_application_id": int(repeated.sum()),

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hub.pipeline.steps import step
 from hub.predict.churn import ChurnRisk, Evaluation, churn_risk
 from hub.predict.evaluation import calibration_plot
 from hub.predict.forecast import backtest, forecast_mrr, mape
@@ -39,13 +40,17 @@ class ForecastRun:
     reason: str | None
 
 
+@step(assets=("analytics/churn_risk",),
+      reads=("analytics.customer_health", "analytics.customers", "analytics.deals"),
+      writes=("analytics.churn_snapshots", "analytics.churn_risk", "analytics.churn_model_evaluations"),
+      history=("analytics.churn_snapshots",))
 def update_churn_risk(warehouse: Warehouse, today: pd.Timestamp, reports_dir: Path) -> ChurnRiskRun:
     """Record today's snapshot, learn from all snapshots, write the risk and the evaluation."""
     snapshot = todays_snapshot(warehouse.read("analytics", "customer_health"),
                                warehouse.read("analytics", "customers",
                                               ["customer_id", "lifecycle_stage", "mrr", "first_seen_at"]),
                                warehouse.read("analytics", "deals", ["customer_id", "is_won", "close_date"]), today)
-    warehouse.upsert("analytics", "churn_snapshots", snapshot, key=["customer_id", "as_of"])
+    warehouse.write("analytics", "churn_snapshots", snapshot, key=["customer_id", "as_of"])
     risk = churn_risk(warehouse.read("analytics", "churn_snapshots"))
     trained_at = utcnow().isoformat(timespec="seconds")
     plot = None
@@ -57,10 +62,10 @@ def update_churn_risk(warehouse: Warehouse, today: pd.Timestamp, reports_dir: Pa
                                 f"churned within {longest.horizon_days} days)")
     scores = risk.scores.assign(trained_at=trained_at if risk.method == "model" else None)
     with warehouse.transaction() as conn:
-        warehouse.replace("analytics", "churn_risk", scores, conn=conn)
-        warehouse.upsert("analytics", "churn_model_evaluations",
-                         pd.DataFrame([evaluation_row(e, trained_at, plot) for e in risk.evaluations]),
-                         key=["trained_at", "horizon_days"], conn=conn)
+        warehouse.write("analytics", "churn_risk", scores, mode="replace", conn=conn)
+        warehouse.write("analytics", "churn_model_evaluations",
+                        pd.DataFrame([evaluation_row(e, trained_at, plot) for e in risk.evaluations]),
+                        key=["trained_at", "horizon_days"], conn=conn)
     return ChurnRiskRun(risk=risk, snapshot_rows=len(snapshot), trained_at=trained_at, plot=plot)
 
 
@@ -80,12 +85,16 @@ def evaluation_row(e: Evaluation, trained_at: str, plot: Path | None) -> dict:
     return row
 
 
+@step(assets=("analytics/revenue_forecast",),
+      reads=("analytics.deals", "analytics.churn_risk", "analytics.customers", "analytics.churn_snapshots"),
+      writes=("analytics.pipeline_snapshots", "analytics.revenue_forecast"),
+      history=("analytics.pipeline_snapshots", "analytics.revenue_forecast"))
 def update_revenue_forecast(warehouse: Warehouse, today: pd.Timestamp) -> ForecastRun:
     """Record today's open pipeline, forecast 1–3 months from the churn risk, backtest on history."""
     deals = warehouse.read("analytics", "deals", ["deal_id", "customer_id", "amount", "probability", "close_date",
                                                   "is_closed"])
     pipeline = open_pipeline(deals, today)
-    warehouse.upsert("analytics", "pipeline_snapshots", pipeline, key=["as_of", "deal_id"])
+    warehouse.write("analytics", "pipeline_snapshots", pipeline, key=["as_of", "deal_id"])
     risk = warehouse.read("analytics", "churn_risk")
     customers = warehouse.read("analytics", "customers", ["customer_id", "mrr", "lifecycle_stage"])
     paying = customers[(customers["lifecycle_stage"] != "churned") & (pd.to_numeric(customers["mrr"]) > 0)]
@@ -106,7 +115,7 @@ def update_revenue_forecast(warehouse: Warehouse, today: pd.Timestamp) -> Foreca
         forecast["reason"] = None if len(history) else "no backtest yet: too little history before any origin"
     else:
         forecast = pd.DataFrame({"as_of": today.strftime("%Y-%m-%d"), "months_ahead": [1, 2, 3], "reason": reason})
-    warehouse.upsert("analytics", "revenue_forecast", forecast, key=["as_of", "months_ahead"])
+    warehouse.write("analytics", "revenue_forecast", forecast, key=["as_of", "months_ahead"])
     return ForecastRun(forecast=forecast, backtest=history, reason=reason)
 
 

@@ -8,7 +8,9 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
+from hub import lineage
 from hub.pipeline.alerting import raise_event_alert, resolve_event_alerts
+from hub.pipeline.steps import sync_step
 from hub.raw import RAW_OBJECTS, RawSync, SourceError, SourceHealth, duplicate_ids
 from hub.sync import SyncReport
 from hub.warehouse import Warehouse, utcnow
@@ -44,6 +46,7 @@ def raw_asset(source: str, source_object: str, *, resource_key: str, kinds: set[
     """A raw asset: sync the object from its source into its raw table, page by page, each page
     committed with its cursor. ``source_counts``: the API reports a total to check against."""
     obj = RAW_OBJECTS[f"{source}/{source_object}"]
+    declared = sync_step(obj.key)
     key = dg.AssetKey(["raw", source, source_object])
     checks = [dg.AssetCheckSpec(NO_DUPLICATE_IDS, asset=key, description="Every source id lands once."),
               dg.AssetCheckSpec(SYNC_SUCCEEDED, asset=key,
@@ -70,6 +73,10 @@ def raw_asset(source: str, source_object: str, *, resource_key: str, kinds: set[
         pool=f"{source}_api",
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        with lineage.running(declared.name):
+            return _sync(context)
+
+    def _sync(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         warehouse_resource: WarehouseResource = context.resources.warehouse
         warehouse = warehouse_resource.get()
         config = context.resources.hub_config.get()

@@ -1,64 +1,82 @@
-"""The unified tables BI reads: customers, their source crosswalk, contacts, deals, applications."""
+"""Reconciliation and the customer tables BI reads: customers, their source crosswalk, contacts,
+deals, applications."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from assets.landing import markdown_preview
+from assets.graph import deps, key
+from assets.raw import markdown_preview
 from hub.pipeline.steps import StepResult
-from hub.pipeline.unified import build_applications, build_contacts, build_customers, build_deals
+from hub.pipeline.unified import (
+    build_applications,
+    build_contacts,
+    build_customers,
+    build_deals,
+    reconcile_customers,
+)
 from hub.raw import stale_objects
 from hub.reconcile.checks import customer_checks
 from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
-STAGING = lambda *names: [dg.AssetKey(["staging", n]) for n in names]  # noqa: E731
-CUSTOMERS = dg.AssetKey(["unified", "customers"])
-CUSTOMER_SOURCES = dg.AssetKey(["unified", "customer_sources"])
+RECONCILED = key("staging/customers")
+CUSTOMER_SOURCES = key("analytics/customer_sources")
+CUSTOMERS = key("analytics/customers")
+KINDS = {"pandas", "sql"}
 
 
-def _result(result: StepResult, key: dg.AssetKey | None = None) -> dg.MaterializeResult:
-    return dg.MaterializeResult(asset_key=key, metadata={
+def _result(result: StepResult, asset: dg.AssetKey | None = None) -> dg.MaterializeResult:
+    return dg.MaterializeResult(asset_key=asset, metadata={
         "dagster/row_count": result.rows, **result.metadata, "preview": markdown_preview(result.preview)})
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(CUSTOMERS, group_name="unified", deps=STAGING("companies", "deals"),
-                     kinds={"pandas", "sql"}, owners=["team:data"],
-                     description="One row per real company, with a customer_id stable across runs; "
-                                 "each field from the highest-priority source holding it."),
-        dg.AssetSpec(CUSTOMER_SOURCES, group_name="unified", deps=STAGING("companies"),
-                     kinds={"pandas", "sql"}, owners=["team:data"],
+        dg.AssetSpec(RECONCILED, group_name="staging", deps=deps(reconcile_customers), kinds=KINDS,
+                     owners=["team:data"],
+                     description="Reconciliation: one row per real company, with a customer_id stable across "
+                                 "runs, each field from the highest-priority source holding it, MRR/ARR. Health "
+                                 "scores these; analytics/customers adds the score, band and stage."),
+        dg.AssetSpec(CUSTOMER_SOURCES, group_name="analytics", deps=deps(reconcile_customers), kinds=KINDS,
+                     owners=["team:data"],
                      description="Crosswalk: every source record -> its customer, with the rule that matched it."),
     ],
 )
-def customers(warehouse: WarehouseResource, hub_config: HubConfigResource):
+def reconciliation(warehouse: WarehouseResource, hub_config: HubConfigResource):
     wh = warehouse.get()
-    customers_result, sources_result = build_customers(wh, hub_config.get())
+    customers_result, sources_result = reconcile_customers(wh, hub_config.get())
     # A source whose last sync failed is in here with its last good data: say so on the table.
     customers_result.metadata["stale_sources"] = stale_objects(wh) or "none"
-    yield _result(customers_result, CUSTOMERS)
+    yield _result(customers_result, RECONCILED)
     yield _result(sources_result, CUSTOMER_SOURCES)
 
 
-@dg.asset(key=["unified", "contacts"], group_name="unified", deps=[CUSTOMER_SOURCES, *STAGING("people")],
-          kinds={"pandas", "sql"}, owners=["team:data"],
-          description="People de-duplicated by normalised email, attached to their customer.")
+@dg.asset(key=CUSTOMERS, group_name="analytics", deps=deps(build_customers), kinds=KINDS, owners=["team:data"],
+          description="One row per real company, as BI reads it: the reconciled fields, MRR/ARR, today's "
+                      "health score and band, and the lifecycle stage they decide.")
+def customers(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
+    wh = warehouse.get()
+    result = build_customers(wh, hub_config.get())
+    result.metadata["stale_sources"] = stale_objects(wh) or "none"
+    return _result(result)
+
+
+@dg.asset(key=key("analytics/contacts"), group_name="analytics", deps=deps(build_contacts), kinds=KINDS,
+          owners=["team:data"], description="People de-duplicated by normalised email, attached to their customer.")
 def contacts(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
     return _result(build_contacts(warehouse.get(), hub_config.get()))
 
 
-@dg.asset(key=["unified", "deals"], group_name="unified", deps=[CUSTOMER_SOURCES, *STAGING("deals")],
-          kinds={"pandas", "sql"}, owners=["team:data"],
+@dg.asset(key=key("analytics/deals"), group_name="analytics", deps=deps(build_deals), kinds=KINDS,
+          owners=["team:data"],
           description="HubSpot deals and Salesforce opportunities on the seed's nine stages, per customer.")
 def deals(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
     return _result(build_deals(warehouse.get(), hub_config.get()))
 
 
-@dg.asset(key=["unified", "applications"], group_name="unified",
-          deps=[CUSTOMER_SOURCES, dg.AssetKey(["raw", "airtable", "applications"]), *STAGING("activities")],
-          kinds={"pandas", "sql"}, owners=["team:data"],
+@dg.asset(key=key("analytics/applications"), group_name="analytics", deps=deps(build_applications), kinds=KINDS,
+          owners=["team:data"],
           description="Beta applications with the seed's lead score (50 points) and auto-assign flag.")
 def applications(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
     return _result(build_applications(warehouse.get(), hub_config.get()))

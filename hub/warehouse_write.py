@@ -1,0 +1,243 @@
+"""How ``Warehouse.write`` writes: one semantics, two strategies.
+
+Every write first turns its rows into plain column values of each column's kind (``prepare``):
+NaN/NaT are NULL, numpy scalars Python ones, a source's "ACME" in a number column NULL (the raw
+payload keeps what was sent), text storable on both backends. Then one of two strategies sends
+them, chosen by size (``BULK_MIN_ROWS``) unless the caller names one:
+
+- ``rows``: SQLAlchemy Core ``executemany`` of dicts, with ``ON CONFLICT`` for upserts. Cheap to
+  start; per-row parameter processing makes it slow past a few thousand rows.
+- ``bulk``: PostgreSQL ``COPY`` into a temporary table and one set-based ``INSERT … SELECT … ON
+  CONFLICT``; SQLite the driver's own ``executemany`` over plain tuples. About 8× faster at 100k rows.
+
+Both give the same rows (``tests/test_warehouse_write.py`` compares them row for row on both
+backends). Values are bound or copied, never spliced into SQL; only identifiers (quoted by the
+dialect) and ``key_where`` (a predicate written in code) are.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import json
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from hub.values import escape_record, flag, number, safe_text
+
+if TYPE_CHECKING:
+    from hub.warehouse import Warehouse
+
+Mode = Literal["upsert", "replace", "append"]
+Strategy = Literal["rows", "bulk"]
+BULK_MIN_ROWS = 1000
+_temp_names = itertools.count()
+
+
+def write(warehouse: Warehouse, conn: Connection, layer: str, name: str,
+          data: pd.DataFrame | Sequence[dict[str, Any]], *, mode: Mode, key: Sequence[str] | None,
+          update: Sequence[str] | None, key_where: str | None, strategy: Strategy | None) -> int:
+    """See ``Warehouse.write``; runs inside ``conn``'s transaction."""
+    if mode not in ("upsert", "replace", "append"):
+        raise ValueError(f"write mode {mode!r}: expected upsert, replace or append")
+    if mode == "upsert" and not key:
+        raise ValueError(f"upsert into {layer}.{name} needs the key columns")
+    table = warehouse.table(layer, name)
+    names, columns = prepare(data, table)
+    if mode == "replace":
+        conn.execute(table.delete())
+    if not names or not columns[0]:
+        return 0
+    count = len(columns[0])
+    keys = list(key or []) if mode == "upsert" else []
+    updated = [n for n in names if n not in keys] if update is None else [n for n in update if n in names]
+    if (strategy or ("bulk" if count >= BULK_MIN_ROWS else "rows")) == "bulk" and not _holds_copy_null(columns):
+        _bulk(warehouse, conn, table, names, columns, keys, updated, key_where)
+    else:
+        _rows(warehouse, conn, table, names, columns, keys, updated, key_where)
+    return count
+
+
+# -- values ----------------------------------------------------------------------------------
+
+def prepare(data: pd.DataFrame | Sequence[dict[str, Any]], table: sa.Table) -> tuple[list[str], list[list[Any]]]:
+    """The table's columns present in ``data`` and their values, plain and of each column's kind."""
+    kinds = column_kinds(table)
+    if isinstance(data, pd.DataFrame):
+        names = [c.name for c in table.columns if c.name in data.columns]
+        columns = []
+        for n in names:
+            series = data[n]
+            values = plain_column(series)
+            if kinds[n] != "any" and series.dtype.kind not in _NATIVE[kinds[n]]:
+                values = [None if v is None else _KIND_COERCE[kinds[n]](v) for v in values]
+            columns.append(values)
+        return names, columns
+    rows = list(data)
+    present = dict.fromkeys(k for row in rows for k in row)
+    names = [c.name for c in table.columns if c.name in present]
+    columns = []
+    for n in names:
+        coerce = _KIND_COERCE.get(kinds[n])
+        values = [_plain(row.get(n)) for row in rows]
+        columns.append([None if v is None or coerce is None else coerce(v) for v in values] if coerce else values)
+    return names, columns
+
+
+def plain_column(series: pd.Series) -> list[Any]:
+    """A column as plain Python values for a driver, missing values as None."""
+    missing = series.isna().to_numpy()
+    if series.dtype.kind in "iub" and not missing.any():
+        return series.tolist()
+    if series.dtype.kind == "f":
+        return [None if gap else value for value, gap in zip(series.tolist(), missing, strict=True)]
+    return [None if gap else _plain(value) for value, gap in zip(series.tolist(), missing, strict=True)]
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return safe_text(value)  # NUL and lone surrogates: PostgreSQL refuses them, SQLite keeps them
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    if isinstance(value, dict | list):  # a structure where a scalar was expected: keep it readable
+        return json.dumps(escape_record(value), sort_keys=True, default=str)
+    return value
+
+
+def _whole(value: float | None) -> int | None:
+    return int(value) if value is not None and abs(value) < 2**63 else None
+
+
+_NATIVE = {"float": "fiu", "int": "iu", "bool": "b"}  # dtypes whose values already are the kind
+_KIND_COERCE = {
+    "float": lambda v: v if isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool)
+                                                      and abs(v) < 1e300) else number(v),
+    "int": lambda v: v if isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**63 else _whole(number(v)),
+    "bool": lambda v: v if isinstance(v, bool) else flag(v),
+}
+_kinds_cache: dict[int, tuple[sa.Table, dict[str, str]]] = {}
+
+
+def column_kinds(table: sa.Table) -> dict[str, str]:
+    """Column name -> ``bool`` / ``int`` / ``float`` / ``ts`` / ``any``."""
+    cached = _kinds_cache.get(id(table))
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    kinds = {}
+    for column in table.columns:
+        kind = "any"
+        if isinstance(column.type, sa.Boolean):
+            kind = "bool"
+        elif isinstance(column.type, sa.Integer):
+            kind = "int"
+        elif isinstance(column.type, sa.Float | sa.Numeric):
+            kind = "float"
+        kinds[column.name] = kind
+    _kinds_cache[id(table)] = (table, kinds)
+    return kinds
+
+
+def iso_utc(value: Any) -> dt.datetime | None:
+    """A timestamp value (ISO text, datetime, pandas Timestamp) as an aware datetime; naive is UTC,
+    as everywhere in the hub (hub.timeparse), never the database session's time zone."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    try:  # the C parser: pd.Timestamp costs 30 µs a value, seconds over a 100k-row write
+        when = dt.datetime.fromisoformat(value) if isinstance(value, str) else pd.Timestamp(value).to_pydatetime()
+    except ValueError:
+        parsed = pd.Timestamp(value)
+        if pd.isna(parsed):
+            return None
+        when = parsed.to_pydatetime()
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
+
+
+# -- strategies ------------------------------------------------------------------------------
+
+def _conflict_clause(warehouse: Warehouse, keys: list[str], updated: list[str], key_where: str | None) -> str:
+    if not keys:
+        return ""
+    quote = warehouse.engine.dialect.identifier_preparer.quote
+    arbiter = f"({', '.join(quote(k) for k in keys)})" + (f" WHERE {key_where}" if key_where else "")
+    action = (f"DO UPDATE SET {', '.join(f'{quote(n)} = excluded.{quote(n)}' for n in updated)}"
+              if updated else "DO NOTHING")
+    return f" ON CONFLICT {arbiter} {action}"
+
+
+def _rows(warehouse: Warehouse, conn: Connection, table: sa.Table, names: list[str], columns: list[list[Any]],
+          keys: list[str], updated: list[str], key_where: str | None) -> None:
+    from hub.warehouse import dialect_insert
+
+    statement: Any = dialect_insert(warehouse.dialect)(table)
+    if keys:
+        where = sa.text(key_where) if key_where else None
+        statement = (statement.on_conflict_do_update(index_elements=keys, index_where=where,
+                                                     set_={c: statement.excluded[c] for c in updated})
+                     if updated else statement.on_conflict_do_nothing(index_elements=keys, index_where=where))
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+    for start in range(0, len(rows), 5000):
+        conn.execute(statement, rows[start:start + 5000])
+
+
+def _bulk(warehouse: Warehouse, conn: Connection, table: sa.Table, names: list[str], columns: list[list[Any]],
+          keys: list[str], updated: list[str], key_where: str | None) -> None:
+    quote = warehouse.engine.dialect.identifier_preparer.quote
+    target = quote(table.name) if table.schema is None else f"{quote(table.schema)}.{quote(table.name)}"
+    cols = ", ".join(quote(n) for n in names)
+    conflict = _conflict_clause(warehouse, keys, updated, key_where)
+    if not warehouse.is_postgres:
+        marks = ", ".join("?" for _ in names)
+        conn.exec_driver_sql(f"INSERT INTO {target} ({cols}) VALUES ({marks}){conflict}",
+                             list(zip(*columns, strict=True)))
+        return
+    temp = f"hub_write_{next(_temp_names)}"
+    cursor = conn.connection.dbapi_connection.cursor()
+    # The columns' types only (no NOT NULL of columns the rows leave out); dropped at commit.
+    cursor.execute(f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA")
+    copy = f"COPY {temp} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    data = _csv(table, names, columns)
+    if hasattr(cursor, "copy_expert"):  # psycopg2
+        cursor.copy_expert(copy, io.StringIO(data))
+    else:  # psycopg 3
+        with cursor.copy(copy) as writer:
+            writer.write(data)
+    conn.exec_driver_sql(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {temp}{conflict}")
+
+
+def _holds_copy_null(columns: list[list[Any]]) -> bool:
+    """Whether a text value is COPY's NULL marker itself (``\\N``): such a rare write takes the
+    rows strategy, which binds it as the text it is."""
+    return any(v == "\\N" for values in columns for v in values if isinstance(v, str))
+
+
+def _csv(table: sa.Table, names: list[str], columns: list[list[Any]]) -> str:
+    """The values as CSV for COPY, NULL as ``\\N``: the csv module over plain values (pandas'
+    ``to_csv`` formats floats in Python and took four times as long at 100k rows)."""
+    out_columns = []
+    for name, values in zip(names, columns, strict=True):
+        if _is_timestamp(table.c[name]):
+            values = [None if when is None else when.isoformat() for when in map(iso_utc, values)]
+        out_columns.append(["\\N" if v is None else v for v in values])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(zip(*out_columns, strict=True))
+    return out.getvalue()
+
+
+def _is_timestamp(column: sa.Column) -> bool:
+    kind = column.type.impl if isinstance(column.type, sa.types.TypeDecorator) else column.type
+    return isinstance(kind, sa.DateTime)
