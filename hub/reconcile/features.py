@@ -22,11 +22,11 @@ from hub.names import (
     domain_country,
     domain_label,
     email_host,
-    name_and_places,
     normalised_email,
     registrable_domain_of_host,
     website_host,
 )
+from hub.reconcile.names_column import names_and_places
 from hub.reconcile.typos import canonical_names
 
 XREF_COLUMNS = ("salesforce_account_id", "hubspot_company_id", "application_id")
@@ -84,7 +84,7 @@ class Coded:
             return cls(codes.astype(np.int64), values)
         # factorize already codes None, NaN and pd.NA as missing; blank text is missing too, and
         # any other scalar (an id typed as a number) is read as its text.
-        odd = [i for i, v in enumerate(values.tolist()) if type(v) is not str or not v or v.isspace()]
+        odd = _odd(uniques, values)
         if odd:
             usable = np.ones(len(values) + 1, bool)
             usable[-1] = False
@@ -99,13 +99,36 @@ class Coded:
 
     def map(self, fn: Callable[[Any], Any]) -> Coded:
         """``fn`` once per distinct value; equal results share a code, None becomes -1."""
-        results = Coded.of(pd.Series([fn(v) for v in self.values], dtype=object))
+        return Coded(self.codes, _objects([fn(v) for v in self.values.tolist()])).merged()
+
+    def merged(self) -> Coded:
+        """The same column with equal values under one code (None: -1)."""
+        results = Coded.of(pd.Series(self.values, dtype=object))
         return Coded(np.append(results.codes, -1)[self.codes], results.values)
 
     def lookup(self, fn: Callable[[Any], Any], missing: Any = None) -> np.ndarray:
         """``fn`` of each row's value, computed once per distinct value."""
         table = np.array([fn(v) for v in self.values] + [missing], dtype=object)
         return table[self.codes]
+
+
+def _odd(uniques: pd.Index | np.ndarray, values: np.ndarray) -> list[int]:
+    """Positions of distinct input values that are not plain text: blank, or not a string."""
+    if isinstance(getattr(uniques, "array", None), pd.arrays.ArrowStringArray):  # pyarrow is there
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # all strings: only one not starting with a letter or digit can be blank
+        first = pc.utf8_slice_codeunits(pa.array(uniques.array), 0, 1)
+        maybe = np.flatnonzero(~np.asarray(pc.fill_null(pc.utf8_is_alnum(first), True)))
+        return [i for i in maybe.tolist() if not values[i] or values[i].isspace()]
+    return [i for i, v in enumerate(values.tolist()) if type(v) is not str or not v or v.isspace()]
+
+
+def _objects(items: list[Any]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)  # np.array would read tuples as rows
+    out[:] = items
+    return out
 
 
 def shared(*columns: Coded) -> tuple[list[np.ndarray], np.ndarray]:
@@ -139,16 +162,16 @@ def matching_features(records: pd.DataFrame) -> Features:
     email_domain = np.where(free[mail], -1, mail)
 
     names = _column(records, "company")
-    parts = [name_and_places(v) for v in names.values] + [(None, None)]
-    name_text = np.array([p[0] for p in parts], dtype=object)[names.codes]
-    squashed = Coded(names.codes, np.array([p[0] and p[0].replace(" ", "") for p in parts[:-1]], dtype=object))
+    normalised, legal_places = names_and_places(names.values)
+    name_text = np.append(normalised, None)[names.codes]
+    squashed = Coded(names.codes, _objects([v and v.replace(" ", "") for v in normalised.tolist()]))
     label_of = Coded(np.where(domain >= 0, domain, email_domain), domains)
     label_table = Coded(np.arange(len(domains)), domains).map(domain_label)  # once per domain
-    spelled = squashed.map(lambda v: v)
+    spelled = squashed.merged()
     labels = Coded(np.append(label_table.codes, -1)[label_of.codes], label_table.values)
     # a spelling some website spells is the right one, however few records use it
     counts = np.bincount(spelled.codes[spelled.codes >= 0], minlength=len(spelled.values))
-    counts += pd.Index(spelled.values).isin(labels.values) * (len(records) + 1)
+    counts += pd.Index(spelled.values, dtype=object).isin(labels.values) * (len(records) + 1)
     canon = np.append(canonical_names(spelled.values, counts), -1)
     read_as = Coded(canon[spelled.codes], spelled.values)
     (name, label), _ = shared(read_as, labels)
@@ -156,7 +179,7 @@ def matching_features(records: pd.DataFrame) -> Features:
     countries = _column(records, "country").map(country_code)
     city = _column(records, "city").map(city_key).codes
     stated = np.append(np.array([_mask(c) for c in countries.values], dtype=np.int64), 0)[countries.codes]
-    by_legal = np.array([_mask(p[1]) for p in parts], dtype=np.int64)[names.codes]
+    by_legal = np.array([_mask(p) for p in legal_places.tolist()] + [0], dtype=np.int64)[names.codes]
     by_tld = np.append(np.array([_mask(domain_country(d)) for d in domains], dtype=np.int64), 0)[label_of.codes]
     xrefs = {}
     for column in XREF_COLUMNS:

@@ -169,15 +169,31 @@ def _email_address_edges(f: Features, max_group: int) -> Edges:
 def _clusters(f: Features, labels: np.ndarray, edges: Edges) -> pd.DataFrame:
     """Cluster id, and per record the strongest rule among its edges kept inside its cluster."""
     inside = labels[edges.left] == labels[edges.right]
-    ends = pd.DataFrame({"pos": np.concatenate([edges.left[inside], edges.right[inside]]),
-                         "rule": np.tile(edges.rule[inside], 2), "score": np.tile(edges.score[inside], 2)})
-    best = ends.sort_values(["rule", "score"], ascending=[True, False]).drop_duplicates("pos")
+    pos = np.concatenate([edges.left[inside], edges.right[inside]])
+    rules, scores = np.tile(edges.rule[inside], 2), np.tile(edges.score[inside], 2)
+    order = np.lexsort((-scores, rules, pos))  # per record, strongest rule then highest score first
+    pos, rules, scores = pos[order], rules[order], scores[order]
+    first = np.r_[True, pos[1:] != pos[:-1]] if len(pos) else np.empty(0, bool)
     rule = np.full(f.n, RULES.index("singleton"), np.int8)
     score = np.ones(f.n)
-    rule[best["pos"].to_numpy()] = best["rule"].to_numpy()
-    score[best["pos"].to_numpy()] = best["score"].to_numpy()
-    frame = pd.DataFrame({"record_id": f.record_id, "label": labels})
-    cluster_id = frame.groupby("label")["record_id"].transform("min").to_numpy()
+    rule[pos[first]] = rules[first]
+    score[pos[first]] = scores[first]
+    # the smallest record id of each cluster, by each record's rank among the ids
+    by_id = _id_order(f.record_id)
+    rank = np.empty(f.n, np.int64)
+    rank[by_id] = np.arange(f.n)
+    smallest = np.full(f.n, f.n, np.int64)
+    np.minimum.at(smallest, labels, rank)
     names = np.asarray(RULES, dtype=object)[rule]
-    return pd.DataFrame({"record_id": f.record_id, "cluster_id": cluster_id,
+    return pd.DataFrame({"record_id": f.record_id, "cluster_id": f.record_id[by_id[smallest[labels]]],
                          "match_rule": names, "match_score": np.round(score, 3)})
+
+
+def _id_order(record_id: np.ndarray) -> np.ndarray:
+    """Positions of ``record_id`` (text) in sorted order."""
+    try:  # Arrow sorts a million ids in C++; Python compares them one by one
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return np.argsort(record_id, kind="stable")
+    return pc.sort_indices(pa.array(record_id, type=pa.large_string())).to_numpy().astype(np.int64)

@@ -77,10 +77,18 @@ def group_pairs(keys: np.ndarray, items: np.ndarray, max_group: int) -> tuple[np
     return np.concatenate(lefts), np.concatenate(rights)
 
 
+def distinct_rows(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (x, y) pairs of two non-negative code columns, in order of first appearance."""
+    width = int(y.max(initial=0)) + 1
+    both = pd.unique(x.astype(np.int64) * width + y)  # one int64 hash, not a frame's row hashing
+    return both // width, both % width
+
+
 def _attribute(labels: np.ndarray, values: np.ndarray) -> pd.DataFrame:
     """Distinct (cluster, value) rows of one attribute."""
     has = values >= 0
-    return pd.DataFrame({"c": labels[has], "v": values[has]}).drop_duplicates()
+    c, v = distinct_rows(labels[has], values[has])
+    return pd.DataFrame({"c": c, "v": v})
 
 
 def _compare(pairs: pd.DataFrame, attr: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -90,9 +98,10 @@ def _compare(pairs: pd.DataFrame, attr: pd.DataFrame) -> tuple[np.ndarray, np.nd
     same = np.zeros(len(pairs), bool)
     if len(shared):
         same = pd.MultiIndex.from_frame(pairs[["a", "b"]]).isin(pd.MultiIndex.from_frame(shared))
-    has = np.unique(attr["c"].to_numpy())
-    both = np.isin(pairs["a"].to_numpy(), has) & np.isin(pairs["b"].to_numpy(), has)
-    return same, both & ~same
+    a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+    has = np.zeros(int(max(a.max(initial=-1), b.max(initial=-1), attr["c"].max() if len(attr) else -1)) + 1, bool)
+    has[attr["c"].to_numpy()] = True
+    return same, has[a] & has[b] & ~same
 
 
 def name_pairs(f: Features, labels: np.ndarray, max_group: int) -> NamePairs:
@@ -203,13 +212,17 @@ def _siblings(f: Features, pairs: pd.DataFrame, domains: pd.DataFrame,
     idx = np.flatnonzero(candidates & ~pairs["typo"].to_numpy())
     if len(idx) == 0:
         return out, bare
-    name = f.spellings[np.maximum(f.spelling[pairs["left"].to_numpy()[idx]], 0)]
+    name = np.maximum(f.spelling[pairs["left"].to_numpy()[idx]], 0)
     ends = pd.DataFrame({"i": np.concatenate([idx, idx]), "name": np.concatenate([name, name]),
                          "c": np.concatenate([pairs["a"].to_numpy()[idx], pairs["b"].to_numpy()[idx]])})
     ends = ends.merge(domains, on="c")
-    labels = [d.split(".", 1)[0].replace("-", "") for d in f.domains[ends["v"].to_numpy()]]
-    ends["ok"] = [_sibling_label(label, n) for label, n in zip(labels, ends["name"], strict=True)]
-    ends["bare"] = np.asarray(labels, dtype=object) == ends["name"].to_numpy()
+    # each (domain, name) once: many pairs share a name and a website
+    combo, first = pd.factorize(ends["v"].to_numpy() * len(f.spellings) + ends["name"].to_numpy())
+    domain, spelling = f.domains[first // len(f.spellings)], f.spellings[first % len(f.spellings)]
+    labels = [d.split(".", 1)[0].replace("-", "") for d in domain.tolist()]
+    ok = np.array([_sibling_label(label, n) for label, n in zip(labels, spelling.tolist(), strict=True)], bool)
+    ends["ok"] = ok[combo]
+    ends["bare"] = (np.asarray(labels, dtype=object) == spelling)[combo]
     every = ends.groupby("i")[["ok", "bare"]].all()
     out[every.index[every["ok"].to_numpy()]] = True
     bare[every.index[(every["ok"] & every["bare"]).to_numpy()]] = True
@@ -221,9 +234,9 @@ def _generic(f: Features) -> np.ndarray:
     the name says nothing about which company a record without a website is."""
     size = int(max(f.name.max(initial=-1), f.label.max(initial=-1))) + 1
     d = f.any_domain
-    held = pd.DataFrame({"k": np.concatenate([f.name, f.label]), "d": np.concatenate([d, d])})
-    held = held[(held["k"] >= 0) & (held["d"] >= 0)].drop_duplicates()
-    websites = np.bincount(held["k"].to_numpy(), minlength=size)
+    k, d = np.concatenate([f.name, f.label]), np.concatenate([d, d])
+    both = (k >= 0) & (d >= 0)
+    websites = np.bincount(distinct_rows(k[both], d[both])[0], minlength=size)
     return websites >= GENERIC_WEBSITES
 
 
@@ -231,12 +244,10 @@ def _clusters_per_name(f: Features, labels: np.ndarray) -> np.ndarray:
     """Per record: how many clusters answer to its name (as a name or as a domain label)."""
     # a typo'd spelling read as this name is no other company answering to it
     keys = np.concatenate([np.where(f.retyped, -1, f.name), f.label])
-    held = pd.DataFrame({"k": keys, "c": np.concatenate([labels, labels])})[keys >= 0].drop_duplicates()
-    count = held.groupby("k").size()
-    out = np.zeros(f.n, np.int64)
-    has = f.name >= 0
-    out[has] = count.reindex(f.name[has]).fillna(0).to_numpy()
-    return out
+    held = keys >= 0
+    count = np.bincount(distinct_rows(keys[held], np.concatenate([labels, labels])[held])[0],
+                        minlength=int(max(keys.max(initial=-1), f.name.max(initial=-1))) + 1)
+    return np.where(f.name >= 0, count[np.maximum(f.name, 0)], 0)
 
 
 def _only_partners(pairs: pd.DataFrame, compatible: np.ndarray) -> np.ndarray:

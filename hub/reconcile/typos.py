@@ -15,6 +15,7 @@ weaker evidence than an exact name (``hub.reconcile.name_tier``).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -57,16 +58,33 @@ def _deletion_keys(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(keys).view(np.int64), np.concatenate(index)
 
 
+def _mixed(keys: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a polynomial hash's top bits hardly depend on its first letters,
+    and ``deletion_pairs`` keeps only the top bits."""
+    x = keys.view(np.uint64).copy()
+    with np.errstate(over="ignore"):
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return x
+
+
 def deletion_pairs(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (i < j) of distinct ``names`` at optimal-string-alignment distance 1."""
     keys, index_of = _deletion_keys(names)
     if len(keys) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    # One sort of (key, name) packed into 64 bits: the key's top bits above the name index.
+    # Sorting values is several times faster than argsort; fewer key bits only add candidates.
+    width = max(1, int(len(names) - 1).bit_length())
+    packed = np.sort((_mixed(keys) >> np.uint64(width) << np.uint64(width)) | index_of.astype(np.uint64))
+    keys, index_of = packed >> np.uint64(width), (packed & np.uint64((1 << width) - 1)).astype(np.int64)
     # sorted keys: names sharing a key sit next to each other, pairs at a fixed offset in a run
-    order = np.argsort(keys)
-    keys, index_of = keys[order], index_of[order]
-    run = np.cumsum(np.concatenate([[True], keys[1:] != keys[:-1]])) - 1
-    size = np.bincount(run)[run]
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    sizes = np.diff(np.append(starts, len(keys)))
+    size = np.repeat(sizes, sizes)
     keep = (size > 1) & (size <= MAX_NEIGHBOURS)
     keys, index_of = keys[keep], index_of[keep]
     lefts, rights = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
@@ -78,8 +96,8 @@ def deletion_pairs(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rights.append(index_of[offset:][same])
     left, right = np.concatenate(lefts), np.concatenate(rights)
     # "bookkeeper" loses either "o" the same way: a name may meet itself, or a pair meet twice
-    pair = np.unique(np.minimum(left, right)[left != right] * len(names)
-                     + np.maximum(left, right)[left != right])
+    differ = left != right
+    pair = np.sort(pd.unique(np.minimum(left, right)[differ] * len(names) + np.maximum(left, right)[differ]))
     left, right = pair // len(names), pair % len(names)
     if len(left) == 0:
         return left, right
