@@ -10,8 +10,9 @@ import dagster as dg
 # Every step module, so the registry knows every table's writer before any deps are derived.
 import hub.pipeline.alerting
 import hub.pipeline.health
-import hub.pipeline.metrics
+import hub.pipeline.kpis
 import hub.pipeline.unified
+import hub.pipeline.usage
 import hub.predict.store  # noqa: F401
 from hub.pipeline.steps import STEPS, Step, upstream_assets
 

@@ -10,7 +10,7 @@ from assets.graph import deps, key
 from assets.raw import markdown_preview
 from hub.health import SPECIAL_BANDS, bands_of
 from hub.pipeline.health import build_health
-from hub.pipeline.metrics import build_kpis
+from hub.pipeline.kpis import build_kpis
 from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 

@@ -7,7 +7,7 @@ import dagster as dg
 from assets.graph import deps, key
 from assets.raw import markdown_preview
 from hub.config import settings
-from hub.pipeline.metrics import build_usage_daily, ingest_usage
+from hub.pipeline.usage import build_usage_daily, ingest_usage
 from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 

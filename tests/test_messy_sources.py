@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hub.config import load_config
 from hub.pipeline.alerting import evaluate_alerts
 from hub.pipeline.health import build_health
-from hub.pipeline.metrics import build_kpis, build_usage_daily
+from hub.pipeline.kpis import build_kpis
 from hub.pipeline.unified import (
     build_applications,
     build_contacts,
@@ -35,6 +35,7 @@ from hub.pipeline.unified import (
     build_staging,
     reconcile_customers,
 )
+from hub.pipeline.usage import build_usage_daily
 from hub.raw import RAW_OBJECTS, RawSync
 from hub.warehouse import Warehouse
 

@@ -188,8 +188,8 @@ def test_files_being_written_by_name_are_not_listed(tmp_path: Path) -> None:
 def test_unknown_customer_lines_are_quarantined_not_also_loaded(warehouse: Warehouse, tmp_path: Path) -> None:
     """Reported: unknown-customer lines were counted as loaded and as quarantined."""
     from hub.config import load_config
-    from hub.pipeline.metrics import build_usage_daily
     from hub.pipeline.unified import build_staging, reconcile_customers
+    from hub.pipeline.usage import build_usage_daily
     from hub.raw import RAW_OBJECTS, RawSync
 
     config = load_config()
