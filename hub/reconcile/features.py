@@ -21,11 +21,8 @@ from hub.names import (
     country_code,
     domain_country,
     domain_label,
-    email_host,
-    normalised_email,
-    registrable_domain_of_host,
-    website_host,
 )
+from hub.reconcile.domains_column import email_parts, registrable_domains, website_hosts
 from hub.reconcile.names_column import names_and_places
 from hub.reconcile.typos import canonical_names
 
@@ -150,11 +147,14 @@ def _column(records: pd.DataFrame, name: str) -> Coded:
 
 def matching_features(records: pd.DataFrame) -> Features:
     """Normalise each distinct value once (``hub.names``) and code the results."""
-    web_hosts = _column(records, "website").map(website_host)
-    emails = _column(records, "email").map(normalised_email)
-    mail_hosts = emails.map(email_host)
+    websites = _column(records, "website")
+    web_hosts = Coded(websites.codes, website_hosts(websites.values)).merged()
+    raw_emails = _column(records, "email")
+    address, host, local = email_parts(raw_emails.values)
+    emails = Coded(raw_emails.codes, address).merged()
+    mail_hosts = Coded(raw_emails.codes, host).merged()
     (web_host, mail_host), hosts = shared(web_hosts, mail_hosts)
-    registrable = Coded(np.arange(len(hosts)), hosts).map(registrable_domain_of_host)
+    registrable = Coded(np.arange(len(hosts)), registrable_domains(hosts)).merged()
     to_domain = np.append(registrable.codes, -1)
     domain, mail = to_domain[web_host], to_domain[mail_host]
     domains = registrable.values
@@ -180,14 +180,16 @@ def matching_features(records: pd.DataFrame) -> Features:
     city = _column(records, "city").map(city_key).codes
     stated = np.append(np.array([_mask(c) for c in countries.values], dtype=np.int64), 0)[countries.codes]
     by_legal = np.array([_mask(p) for p in legal_places.tolist()] + [0], dtype=np.int64)[names.codes]
-    by_tld = np.append(np.array([_mask(domain_country(d)) for d in domains], dtype=np.int64), 0)[label_of.codes]
+    by_tld = np.append(np.array([_tld_mask(d.rpartition(".")[2]) for d in domains.tolist()], dtype=np.int64),
+                       0)[label_of.codes]
     xrefs = {}
     for column in XREF_COLUMNS:
         if column in records:
             xrefs[column] = _column(records, column).codes
     return Features(
         record_id=records["record_id"].astype(str).to_numpy(dtype=object),
-        domain=domain, email_domain=email_domain, email=_people(emails, np.append(label_table.codes, -1)[mail], email_domain),
+        domain=domain, email_domain=email_domain, email=_people(emails, Coded(raw_emails.codes, local).merged().codes,
+                                                             np.append(label_table.codes, -1)[mail], email_domain),
         name=name, label=label,
         country=countries.codes, city=city, place=_place(stated, by_legal, by_tld), xrefs=xrefs,
         name_text=name_text, spelling=spelled.codes,
@@ -196,10 +198,10 @@ def matching_features(records: pd.DataFrame) -> Features:
     )
 
 
-def _people(emails: Coded, label: np.ndarray, email_domain: np.ndarray) -> np.ndarray:
+def _people(emails: Coded, local: np.ndarray, label: np.ndarray, email_domain: np.ndarray) -> np.ndarray:
     """One code per person: the address, except that a company address is read without its
-    TLD, so one person at a subsidiary's sibling domain (jo@acme.com, jo@acme.co.uk) is one."""
-    local = emails.map(lambda v: v.rpartition("@")[0]).codes
+    TLD, so one person at a subsidiary's sibling domain (jo@acme.com, jo@acme.co.uk) is one.
+    ``local``: codes of the part before the "@"."""
     company = (email_domain >= 0) & (local >= 0) & (label >= 0)
     width = int(label.max(initial=0)) + 1
     key = np.where(company, local * width + label, -2 - emails.codes)  # -1 stays "no address"
@@ -223,6 +225,11 @@ def _mask(countries: frozenset[str] | str | None) -> int:
     for country in countries:
         mask |= _bit(country)
     return mask
+
+
+@cache  # a few hundred top-level domains, asked once per domain
+def _tld_mask(tld: str) -> int:
+    return _mask(domain_country(tld))
 
 
 def _place(stated: np.ndarray, by_legal: np.ndarray, by_tld: np.ndarray) -> np.ndarray:
