@@ -147,12 +147,8 @@ def _column(records: pd.DataFrame, name: str) -> Coded:
 
 def matching_features(records: pd.DataFrame) -> Features:
     """Normalise each distinct value once (``hub.names``) and code the results."""
-    websites = _column(records, "website")
-    web_hosts = Coded(websites.codes, website_hosts(websites.values)).merged()
-    raw_emails = _column(records, "email")
-    address, host, local = email_parts(raw_emails.values)
-    emails = Coded(raw_emails.codes, address).merged()
-    mail_hosts = Coded(raw_emails.codes, host).merged()
+    web_hosts = _website_hosts(records)
+    emails, mail_hosts, local = _emails(records)
     (web_host, mail_host), hosts = shared(web_hosts, mail_hosts)
     registrable = Coded(np.arange(len(hosts)), registrable_domains(hosts)).merged()
     to_domain = np.append(registrable.codes, -1)
@@ -161,10 +157,9 @@ def matching_features(records: pd.DataFrame) -> Features:
     free = np.array([d in FREE_MAIL_DOMAINS for d in domains] + [False])  # np.isin on objects is quadratic
     email_domain = np.where(free[mail], -1, mail)
 
-    names = _column(records, "company")
-    normalised, legal_places = names_and_places(names.values)
-    name_text = np.append(normalised, None)[names.codes]
-    squashed = Coded(names.codes, _objects([v and v.replace(" ", "") for v in normalised.tolist()]))
+    name_codes, normalised, legal_places = _names(records)
+    name_text = np.append(normalised, None)[name_codes]
+    squashed = Coded(name_codes, _objects([v and v.replace(" ", "") for v in normalised.tolist()]))
     label_of = Coded(np.where(domain >= 0, domain, email_domain), domains)
     label_table = Coded(np.arange(len(domains)), domains).map(domain_label)  # once per domain
     spelled = squashed.merged()
@@ -179,7 +174,7 @@ def matching_features(records: pd.DataFrame) -> Features:
     countries = _column(records, "country").map(country_code)
     city = _column(records, "city").map(city_key).codes
     stated = np.append(np.array([_mask(c) for c in countries.values], dtype=np.int64), 0)[countries.codes]
-    by_legal = np.array([_mask(p) for p in legal_places.tolist()] + [0], dtype=np.int64)[names.codes]
+    by_legal = np.array([_mask(p) for p in legal_places.tolist()] + [0], dtype=np.int64)[name_codes]
     by_tld = np.append(np.array([_tld_mask(d.rpartition(".")[2]) for d in domains.tolist()], dtype=np.int64),
                        0)[label_of.codes]
     xrefs = {}
@@ -188,14 +183,35 @@ def matching_features(records: pd.DataFrame) -> Features:
             xrefs[column] = _column(records, column).codes
     return Features(
         record_id=records["record_id"].astype(str).to_numpy(dtype=object),
-        domain=domain, email_domain=email_domain, email=_people(emails, Coded(raw_emails.codes, local).merged().codes,
-                                                             np.append(label_table.codes, -1)[mail], email_domain),
+        domain=domain, email_domain=email_domain, email=_people(emails, local, np.append(label_table.codes, -1)[mail], email_domain),
         name=name, label=label,
         country=countries.codes, city=city, place=_place(stated, by_legal, by_tld), xrefs=xrefs,
         name_text=name_text, spelling=spelled.codes,
         retyped=np.append(canon[:-1] != np.arange(len(spelled.values)), False)[spelled.codes],
         domains=domains, spellings=spelled.values,
     )
+
+
+# Each input column's own text lives only as long as its normalisation: a million of them each.
+
+
+def _website_hosts(records: pd.DataFrame) -> Coded:
+    websites = _column(records, "website")
+    return Coded(websites.codes, website_hosts(websites.values)).merged()
+
+
+def _emails(records: pd.DataFrame) -> tuple[Coded, Coded, np.ndarray]:
+    """Normalised addresses, their hosts, and codes of the part before the "@"."""
+    raw = _column(records, "email")
+    address, host, local = email_parts(raw.values)
+    return (Coded(raw.codes, address).merged(), Coded(raw.codes, host).merged(),
+            Coded(raw.codes, local).merged().codes)
+
+
+def _names(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes of the input names, and per code its normalised name and legal-form countries."""
+    names = _column(records, "company")
+    return (names.codes, *names_and_places(names.values))
 
 
 def _people(emails: Coded, local: np.ndarray, label: np.ndarray, email_domain: np.ndarray) -> np.ndarray:
