@@ -1,7 +1,6 @@
 """The shape every raw asset shares: a source connector synced into its raw table through
 ``hub.sync``, reported as metadata and checked (no duplicate ids; the count the source reports)."""
 
-from collections.abc import Callable
 from typing import Any
 
 import dagster as dg
@@ -12,11 +11,11 @@ from hub import lineage
 from hub.pipeline.alerting import raise_event_alert, resolve_event_alerts
 from hub.pipeline.steps import sync_step
 from hub.raw import RAW_OBJECTS, RawSync, SourceError, SourceHealth, duplicate_ids
+from hub.sources.registry import sync_object
 from hub.sync import SyncReport
 from hub.warehouse import Warehouse, utcnow
 from resources.warehouse import WarehouseResource
 
-Sync = Callable[[Any, RawSync, dict[str, Any]], SyncReport]
 NO_DUPLICATE_IDS = "no_duplicate_ids"
 SYNC_SUCCEEDED = "sync_succeeded"
 FRESH = "fresh"
@@ -41,8 +40,8 @@ def _preview(warehouse: Warehouse, table_name: str) -> dg.MetadataValue:
         return markdown_preview(pd.DataFrame(result.fetchall(), columns=list(result.keys())))
 
 
-def raw_asset(source: str, source_object: str, *, resource_key: str, kinds: set[str], sync: Sync,
-              description: str, source_counts: bool = True) -> dg.AssetsDefinition:
+def raw_asset(source: str, source_object: str, *, kinds: set[str], description: str,
+              source_counts: bool = True) -> dg.AssetsDefinition:
     """A raw asset: sync the object from its source into its raw table, page by page, each page
     committed with its cursor. ``source_counts``: the API reports a total to check against."""
     obj = RAW_OBJECTS[f"{source}/{source_object}"]
@@ -64,7 +63,7 @@ def raw_asset(source: str, source_object: str, *, resource_key: str, kinds: set[
         group_name="raw",
         kinds=kinds,
         description=description,
-        required_resource_keys={resource_key, "warehouse", "alert_channels", "hub_config"},
+        required_resource_keys={source, "warehouse", "alert_channels", "hub_config"},
         owners=["team:data"],
         tags={"source": source},
         check_specs=checks,
@@ -82,8 +81,8 @@ def raw_asset(source: str, source_object: str, *, resource_key: str, kinds: set[
         config = context.resources.hub_config.get()
         raw = RawSync(warehouse, obj, config, full_refresh=False)
         try:
-            connector = getattr(context.resources, resource_key).connector(config)
-            outcome = sync(connector, raw, config)
+            connector = getattr(context.resources, source).connector(config)
+            outcome = sync_object(connector, raw, config)
         except SourceError as exc:
             # One source down is not all down: the table keeps its last good data (committed pages
             # included), downstream steps run on it, and the failure is a red check and an alert.

@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # assets/, reso
 from hub.config import load_config, merge  # noqa: E402
 from hub.emulators import AirtableEmulator, HubSpotEmulator, SalesforceEmulator  # noqa: E402
 from hub.raw import RAW_OBJECTS, RawSync  # noqa: E402
+from hub.sources.airtable.sync import sync_airtable  # noqa: E402
+from hub.sources.hubspot.sync import sync_hubspot  # noqa: E402
+from hub.sources.salesforce.sync import sync_salesforce  # noqa: E402
 from hub.sync import SyncReport  # noqa: E402
-from hub.sync.airtable import sync_airtable  # noqa: E402
-from hub.sync.hubspot import sync_hubspot  # noqa: E402
-from hub.sync.salesforce import sync_salesforce  # noqa: E402
 from hub.warehouse import Warehouse  # noqa: E402
 from resources.airtable import AirtableResource  # noqa: E402
 from resources.hubspot import HubSpotResource  # noqa: E402

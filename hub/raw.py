@@ -18,7 +18,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub.raw_objects import RAW_OBJECTS, RawObject, Record, hubspot_company_id
+from hub.raw_objects import RAW_OBJECTS, RawObject, Record
+from hub.sources.hubspot.objects import hubspot_company_id
 from hub.values import escape_record, read_escaped_record, timestamp_text
 from hub.values import text as text_value
 from hub.warehouse import Warehouse, utcnow

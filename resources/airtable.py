@@ -1,6 +1,6 @@
 """Airtable through pyairtable: paced listings that wait out the 30-second lockout and resume
 from the same offset. The sync strategy (full listing, or incremental on a "Last modified time"
-field, with id sweeps for deletions) is ``hub.sync.airtable``."""
+field, with id sweeps for deletions) is ``hub.sources.airtable.sync``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pyairtable import Api
 from hub.config import AIRTABLE_API_URL
 from hub.pacing import ApiPolicy, CallStats, RateLimiter
 from hub.raw import Record, SourceError
-from hub.sync.airtable import OffsetExpired
+from hub.sources.airtable.sync import OffsetExpired
 
 _LAST_MODIFIED_TYPE = "lastModifiedTime"
 

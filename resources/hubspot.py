@@ -1,6 +1,6 @@
 """HubSpot CRM v3/v4 through hubspot-api-client: paced listing, search, batch reads and
 association reads, with the one retry / rate-limit policy for HubSpot. The sync strategy (first
-listing, incremental search windows, archived and GDPR id sweeps) is ``hub.sync.hubspot``.
+listing, incremental search windows, archived and GDPR id sweeps) is ``hub.sources.hubspot.sync``.
 
 The client builds, authenticates and checks every request; its answers are read as the JSON on
 the wire (``_preload_content=False``): the client's model layer parses every timestamp with

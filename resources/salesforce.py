@@ -1,7 +1,7 @@
 """Salesforce REST and Bulk API 2.0 through simple-salesforce: three ways to log in, re-login
 on INVALID_SESSION_ID, the one retry policy for Salesforce, timeouts on every call and a guard
 that stops before the org's daily API allocation is spent. The sync strategy (SystemModstamp
-windows, queryAll deletions, Bulk first loads) is ``hub.sync.salesforce``."""
+windows, queryAll deletions, Bulk first loads) is ``hub.sources.salesforce.sync``."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from simple_salesforce.exceptions import (
 
 from hub.pacing import ApiPolicy, CallStats
 from hub.raw import Record, SourceError, SourceStopped
-from hub.sync.salesforce import BulkJobGone
+from hub.sources.salesforce.sync import BulkJobGone
 
 T = TypeVar("T")
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")

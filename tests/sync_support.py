@@ -15,15 +15,12 @@ from typing import Any
 
 from hub.config import load_config, merge
 from hub.raw import RAW_OBJECTS, RawSync
+from hub.sources.registry import sync_object
 from hub.sync import SyncReport
-from hub.sync.airtable import sync_airtable
-from hub.sync.hubspot import sync_hubspot
-from hub.sync.salesforce import sync_salesforce
 from hub.warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).with_name("sync_worker.py")
-ASSOCIATIONS = {"companies": None, "contacts": ["companies"], "deals": ["companies"], "tickets": ["companies"]}
 
 # Unpaced, quick to retry, short timeouts and lockouts: a test waits milliseconds, not the 30 s
 # Airtable lockout. The policies are the production ones, only their numbers differ.
@@ -65,12 +62,7 @@ def run_sync(source: str, name: str, warehouse: Warehouse, env: dict[str, str], 
              auth: dict[str, Any] | None = None) -> SyncReport:
     """One sync of ``source/name`` exactly as the raw asset runs it."""
     raw = RawSync(warehouse, RAW_OBJECTS[f"{source}/{name}"], config, full_refresh=False)
-    client = connector(source, env, config, auth)
-    if source == "airtable":
-        return sync_airtable(client, raw, name, config)
-    if source == "hubspot":
-        return sync_hubspot(client, raw, name, config, associations=ASSOCIATIONS[name])
-    return sync_salesforce(client, raw, name, config)
+    return sync_object(connector(source, env, config, auth), raw, config)
 
 
 def fresh_sqlite(path: Path) -> Warehouse:

@@ -190,3 +190,16 @@ def sync_deal_stages(client: Any, sync: RawSync) -> SyncReport:
     sync.add_page(client.deal_stages())
     sync.finish(full_listing=True)
     return report(sync, client.stats, "full", started)
+
+
+# The company association each object type is listed with (contacts, deals and tickets belong
+# to a company; companies and the pipeline's stages to nothing).
+ASSOCIATIONS: dict[str, list[str] | None] = {"companies": None, "contacts": ["companies"], "deals": ["companies"],
+                                             "tickets": ["companies"]}
+
+
+def sync_object(client: Any, sync: RawSync, name: str, config: dict[str, Any]) -> SyncReport:
+    """Sync one HubSpot raw object by its name (``hubspot.sources.registry``'s entry point)."""
+    if name == "deal_stages":
+        return sync_deal_stages(client, sync)
+    return sync_hubspot(client, sync, name, config, associations=ASSOCIATIONS[name])

@@ -1,0 +1,1 @@
+"""Salesforce: objects, sync and staging mapping (see hub/sources/__init__.py)."""
