@@ -8,7 +8,7 @@ from hub.names import email_host, normalised_email, registrable_domain_of_host, 
 from hub.reconcile.domains_column import email_parts, registrable_domains, website_hosts
 from hub.synth import company_records
 
-HOSTS = ["acme.com", "www.acme.com", "app.acme.co.uk", "acme.co.uk", "co.uk", "uk", "com", "localhost",
+HOSTS = ["bad\ud800.com", "acme.com", "www.acme.com", "app.acme.co.uk", "acme.co.uk", "co.uk", "uk", "com", "localhost",
          "a.b.github.io", "github.io", "x.blogspot.com", "s3.amazonaws.com", "x.s3.amazonaws.com",
          "a..b", ".acme.com", "acme.com.", "xn--bcher-kva.de", "münchen.de", "acme.ck", "www.ck",
          "acme.kawasaki.jp", "city.kawasaki.jp", "a.b.c.d.e.f.com", "192.168.0.1", "acme", "ACME.COM",
@@ -39,12 +39,12 @@ def test_no_hosts():
     assert len(registrable_domains(np.array([], dtype=object))) == 0
 
 
-WEBSITES = ["https://www.Acme.com", "HTTPS://www.Acme.com:443/x", "acme.com", "http://acme.com/", "https://", "/",
+WEBSITES = ["https://bad\ud800.com", "https://www.Acme.com", "HTTPS://www.Acme.com:443/x", "acme.com", "http://acme.com/", "https://", "/",
             "www.com", "www.acme.com", "wwwx.acme.com", "www.", "https://www.acme", "http://jo@acme.com",
             "jo@acme.com", "acme.com?x=1", "acme.com#a", ".acme.com", "acme.com.", "https://www./", "ftp://acme.com",
             "https://a://b", " acme.com ", "acme.com/a/b", "https://acme.com/?q=@", "app.acme.co.uk/login",
             "https://münchen.de", "acme.com\t", "http://www.www.acme.com"]
-EMAILS = ["Jo@Acme.com", "jo@@acme.com", "jo@", "@acme.com", "jo@.acme.com.", " jo@acme.com", "jo@acmé.com",
+EMAILS = ["jo@bad\ud800.com", "Jo@Acme.com", "jo@@acme.com", "jo@", "@acme.com", "jo@.acme.com.", " jo@acme.com", "jo@acmé.com",
           "no-at", "a@b@c.com", "JO@MAIL.ACME.COM", "jo.smith+crm@acme.co.uk", "jo@acme.com ", "İ@acme.com"]
 
 

@@ -58,6 +58,10 @@ def test_random_names_match_hub_names(seed):
     _check(values)
 
 
+def test_a_name_that_is_no_utf8_is_taken_alone():
+    _check(["Acme Inc", "Bad\ud800 Name Ltd", "Other GmbH"])
+
+
 def test_no_names():
     names, places = names_and_places(np.array([], dtype=object))
     assert len(names) == 0 and len(places) == 0

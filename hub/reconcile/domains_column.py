@@ -27,7 +27,7 @@ from hub.names import (
     registrable_domain_of_host,
     website_host,
 )
-from hub.reconcile.text_bytes import Parts
+from hub.reconcile.text_bytes import Parts, arrow_strings
 
 
 def registrable_domains(hosts: np.ndarray) -> np.ndarray:
@@ -40,7 +40,9 @@ def registrable_domains(hosts: np.ndarray) -> np.ndarray:
     out = np.full(len(hosts), None, dtype=object)
     if len(hosts) == 0:
         return out
-    text = pa.array(hosts, type=pa.large_string())
+    text = arrow_strings(hosts, pa)
+    if text is None:
+        return _one_by_one(hosts)
     labels = Parts.of(text, ord("."), pa)
     plain = (np.asarray(pc.fill_null(pc.string_is_ascii(text), False)) & ~labels.has_empty
              & ~np.asarray(pc.match_substring(text, "xn--")) & (labels.count > 0))
@@ -86,7 +88,10 @@ def website_hosts(websites: np.ndarray) -> np.ndarray:
     out = np.full(len(websites), None, dtype=object)
     if len(websites) == 0:
         return out
-    text = pc.ascii_lower(pa.array(websites, type=pa.large_string()))
+    text = arrow_strings(websites, pa)
+    if text is None:
+        return _one_by_one(websites, website_host)
+    text = pc.ascii_lower(text)
     parts = Parts.of(text, ord("/"), pa)
     data, stop = parts.data, parts.offsets[1:]
     https, http = (np.asarray(pc.starts_with(text, p)) for p in ("https://", "http://"))
@@ -135,7 +140,11 @@ def email_parts(emails: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     address, host, local = (np.full(n, None, dtype=object) for _ in range(3))
     if n == 0:
         return address, host, local
-    text = pc.ascii_lower(pa.array(emails, type=pa.large_string()))
+    text = arrow_strings(emails, pa)
+    if text is None:
+        address = _one_by_one(emails, normalised_email)
+        return address, *_address_parts(address)
+    text = pc.ascii_lower(text)
     parts = Parts.of(text, ord("@"), pa)
     data, start, stop = parts.data, parts.offsets[:-1], parts.offsets[1:]
     has_at = parts.count > 1

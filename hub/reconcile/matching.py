@@ -194,6 +194,7 @@ def _id_order(record_id: np.ndarray) -> np.ndarray:
     try:  # Arrow sorts a million ids in C++; Python compares them one by one
         import pyarrow as pa
         import pyarrow.compute as pc
-    except ImportError:
+
+        return pc.sort_indices(pa.array(record_id, type=pa.large_string())).to_numpy().astype(np.int64)
+    except (ImportError, UnicodeEncodeError):  # no pyarrow, or an id that is no UTF-8
         return np.argsort(record_id, kind="stable")
-    return pc.sort_indices(pa.array(record_id, type=pa.large_string())).to_numpy().astype(np.int64)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from hub.names import _LEGAL_SIZES, _LEGAL_TERMS, _legal_places, name_and_places
-from hub.reconcile.text_bytes import Parts
+from hub.reconcile.text_bytes import Parts, arrow_strings
 
 # Per byte: its lower-case self (a letter or digit), a space (anything else), 0 (dropped).
 _BYTES = np.array([ord(chr(b).lower()) if chr(b).isascii() and chr(b).isalnum() else 32
@@ -35,7 +35,9 @@ def names_and_places(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(values)
     if n == 0:
         return np.empty(0, dtype=object), np.empty(0, dtype=object)
-    text = pa.array(values, type=pa.large_string())
+    text = arrow_strings(values, pa)
+    if text is None:
+        return _one_by_one(values)
     plain = np.asarray(pc.fill_null(pc.string_is_ascii(text), False))
     raw = Parts.of(text, 0, pa)
     words = Parts(*_words(raw.data, raw.offsets), ord(" "), pa)

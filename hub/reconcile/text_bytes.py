@@ -9,6 +9,15 @@ from typing import Any
 import numpy as np
 
 
+def arrow_strings(values: np.ndarray, pa: Any) -> Any | None:
+    """``values`` (``str``) as an Arrow string array; None when one is no UTF-8 (a lone surrogate
+    from a bad decode): the caller then takes the values one by one, as ``hub.names`` would."""
+    try:
+        return pa.array(values, type=pa.large_string())
+    except UnicodeEncodeError:
+        return None
+
+
 class Parts:
     """Texts ``data[offsets[i]:offsets[i + 1]]``, each cut into parts at ``separator``."""
 
