@@ -8,7 +8,6 @@ import pandas as pd
 import sqlalchemy as sa
 
 from hub import lineage
-from hub.pipeline.alerting import raise_event_alert, resolve_event_alerts
 from hub.pipeline.steps import sync_step
 from hub.raw import RAW_OBJECTS, RawSync, SourceError, SourceHealth, duplicate_ids
 from hub.sources.registry import sync_object
@@ -19,7 +18,6 @@ from resources.warehouse import WarehouseResource
 NO_DUPLICATE_IDS = "no_duplicate_ids"
 SYNC_SUCCEEDED = "sync_succeeded"
 FRESH = "fresh"
-SOURCE_DOWN_RULE = "source_sync_failed"
 COUNT_MATCHES_SOURCE = "count_matches_source"
 
 
@@ -63,7 +61,7 @@ def raw_asset(source: str, source_object: str, *, kinds: set[str], description: 
         group_name="raw",
         kinds=kinds,
         description=description,
-        required_resource_keys={source, "warehouse", "alert_channels", "hub_config"},
+        required_resource_keys={source, "warehouse", "hub_config"},
         owners=["team:data"],
         tags={"source": source},
         check_specs=checks,
@@ -88,8 +86,6 @@ def raw_asset(source: str, source_object: str, *, kinds: set[str], description: 
             # included), downstream steps run on it, and the failure is a red check and an alert.
             return _stale_result(context, warehouse, raw, exc, source_counts)
         context.log.info(f"{source} {source_object}: {outcome.metadata()}")
-        resolve_event_alerts(warehouse, rule=SOURCE_DOWN_RULE, entity_type="source", entity_id=obj.key,
-                             reason="the sync succeeded again")
         return dg.MaterializeResult(
             metadata={"dagster/row_count": outcome.live_rows, **outcome.metadata(), "source_status": "ok",
                       "table": warehouse.qualified("raw", obj.table), "preview": _preview(warehouse, obj.table)},
@@ -106,12 +102,6 @@ def _stale_result(context: dg.AssetExecutionContext, warehouse: Warehouse, raw: 
     health = raw.fail(str(exc))
     since = health.last_success_at.isoformat() if health.last_success_at else "never"
     context.log.error(f"{obj.key} sync failed; going on with its last good data (as of {since}): {exc}")
-    raise_event_alert(
-        warehouse, context.resources.alert_channels.channels(), config, rule=SOURCE_DOWN_RULE, severity="high",
-        entity_type="source", entity_id=obj.key,
-        message=f"{obj.source} {obj.source_object} sync failed: {exc} Customers, health and alerts were built "
-                f"from its last good data (as of {since}).",
-        details={"source": obj.source, "object": obj.source_object, "data_as_of": since, "error": str(exc)})
     live = raw.live_count()
     results = [dg.AssetCheckResult(check_name=NO_DUPLICATE_IDS, passed=not duplicate_ids(warehouse, obj.key))]
     if source_counts:

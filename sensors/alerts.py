@@ -13,7 +13,8 @@ from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 CHECK_RULE = "asset_check_failed"
-# Checks whose failure the asset already raised as its own alert (source_sync_failed): one cause, one alert.
+# Checks whose failure is already alerted in its own words (source_sync_failed, raised by the alerts step
+# from raw.sync_state): one cause, one alert.
 ALERTED_BY_THE_ASSET = {"sync_succeeded"}
 
 

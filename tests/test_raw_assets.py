@@ -14,7 +14,9 @@ from test_sync_salesforce import accounts
 from assets.airtable import airtable_assets
 from assets.hubspot import hubspot_assets
 from assets.salesforce import salesforce_assets
+from hub.config import load_config
 from hub.emulators import start_emulators
+from hub.pipeline.alerting import evaluate_alerts
 from hub.sourcedata import SourceData
 from hub.warehouse import Warehouse
 
@@ -76,6 +78,11 @@ def test_a_used_up_allocation_is_a_red_check_with_the_reason_and_keeps_progress(
     assert "REQUEST_LIMIT_EXCEEDED" in checks["sync_succeeded"].metadata["error"].value
     meta = result.get_asset_materialization_events()[0].materialization.metadata
     assert meta["source_status"].value == "failed"
-    alerts = Warehouse(f"sqlite:///{tmp_path / 'warehouse.db'}").read("analytics", "alerts")
+    # The failure is recorded for the alerts step, the one writer of alerts, which raises it.
+    warehouse = Warehouse(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    assert warehouse.read("analytics", "alerts").empty
+    evaluate_alerts(warehouse, load_config(), [])
+    alerts = warehouse.read("analytics", "alerts")
     assert alerts[["rule", "entity_id", "status"]].values.tolist() == [["source_sync_failed", "salesforce/Account",
                                                                          "open"]]
+    assert "REQUEST_LIMIT_EXCEEDED" in alerts.loc[0, "message"]

@@ -91,13 +91,14 @@ def _stored(warehouse: Warehouse, conn: sa.Connection, alert_ids: Sequence[str])
 
 @step(assets=("analytics/alerts",),
       reads=("analytics.customers", "analytics.customer_health", "analytics.customer_usage", "analytics.applications",
-             "analytics.kpi_daily", "staging.companies", "staging.activities"),
+             "analytics.kpi_daily", "staging.companies", "staging.activities", "raw.sync_state"),
       writes=("analytics.alerts", "analytics.alert_deliveries"))
 def evaluate_alerts(warehouse: Warehouse, config: dict[str, Any], channels: Sequence[Channel],
                     now: dt.datetime | None = None) -> StepResult:
     """Evaluate every rule, write the alerts' new state and outbox rows, then deliver."""
     moment = now or utcnow()
     stamp = moment.isoformat()
+    sources_down = source_alerts(warehouse, config, channels, moment)
     rules = rules_from_config(config["alerts"])
     evaluation = evaluate(rules, alert_facts(warehouse, pd.Timestamp(moment)), pd.Timestamp(moment))
     firing = evaluation.firing
@@ -115,8 +116,39 @@ def evaluate_alerts(warehouse: Warehouse, config: dict[str, Any], channels: Sequ
         "reminders": sum(1 for _, n in transition.notices if n != "fired"),
         "open_total": len(open_alerts), "by_rule": firing["rule"].value_counts().to_dict(),
         "channels": [c.name for c in channels], **report.as_metadata(),
-        "deliveries_waiting": pending_deliveries(warehouse),
+        "deliveries_waiting": pending_deliveries(warehouse), "sources_down": sources_down,
     }, open_alerts.sort_values("severity").head(5))
+
+
+SOURCE_DOWN_RULE = "source_sync_failed"
+
+
+def source_alerts(warehouse: Warehouse, config: dict[str, Any], channels: Sequence[Channel],
+                  now: dt.datetime) -> int:
+    """One ``source_sync_failed`` alert per raw object whose last sync failed (``raw.sync_state``:
+    the raw asset records the failure and goes on with the last good data), resolved once a sync
+    succeeds again. Raised here, by the alerts step, so the alerts have one writing asset."""
+    table = warehouse.table("raw", "sync_state")
+    with warehouse.engine.connect() as conn:
+        rows = conn.execute(sa.select(table.c.source, table.c.source_object, table.c.last_success_at,
+                                      table.c.last_error)).all()
+    down = 0
+    for source, source_object, last_success, error in rows:
+        key = f"{source}/{source_object}"
+        if error is None:
+            resolve_event_alerts(warehouse, rule=SOURCE_DOWN_RULE, entity_type="source", entity_id=key,
+                                 reason="the sync succeeded again", now=now)
+            continue
+        down += 1
+        since = (last_success.isoformat() if isinstance(last_success, dt.datetime) else str(last_success)) \
+            if last_success else "never"
+        raise_event_alert(
+            warehouse, channels, config, rule=SOURCE_DOWN_RULE, severity="high", entity_type="source",
+            entity_id=key, now=now,
+            message=f"{source} {source_object} sync failed: {error} Customers, health and alerts were built "
+                    f"from its last good data (as of {since}).",
+            details={"source": source, "object": source_object, "data_as_of": since, "error": error})
+    return down
 
 
 def raise_event_alert(warehouse: Warehouse, channels: Sequence[Channel], config: dict[str, Any], *, rule: str,

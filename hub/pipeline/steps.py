@@ -32,10 +32,11 @@ LEDGERS = {
     "raw.quarantine": "quarantine_id, prefixed by the writing step ('staging:', 'usage:', 'airtable:…')",
     "raw.sync_state": "(source, source_object): each raw asset its own object's row",
     "raw.source_fields": "(source, source_object, field): each raw asset its own object's fields",
-    "analytics.alerts": "(rule, entity): the rules' alerts by analytics/alerts; 'source_sync_failed' by the "
-                        "raw asset of that source, check and run-failure alerts by their sensors",
-    "analytics.alert_deliveries": "(alert_id, channel, notice): the alerts' writer queues, the delivery "
-                                  "sensor and every run's drain update the status",
+    "analytics.alerts": "(rule, entity): analytics/alerts is the one asset writing them (the rules' alerts and "
+                        "'source_sync_failed' from raw.sync_state); failed-check and failed-run alerts come "
+                        "from their sensors, snoozes from `hub alerts snooze`",
+    "analytics.alert_deliveries": "(alert_id, channel, notice): analytics/alerts queues them; the delivery "
+                                  "sensor retries and records each attempt",
 }
 # Tables written outside the asset graph: by a person or a service, not a step.
 EXTERNAL = {
@@ -107,13 +108,12 @@ def upstream_assets(declared: Step) -> list[str]:
     return sorted(a for a in out if a is not None and a not in declared.assets)
 
 
-SYNC_LEDGERS = ("raw.sync_state", "raw.source_fields", "raw.quarantine", "analytics.alerts",
-                "analytics.alert_deliveries")
+SYNC_LEDGERS = ("raw.sync_state", "raw.source_fields", "raw.quarantine")
 
 
 def sync_step(key: str) -> Step:
-    """The declaration of a raw object's sync (``hubspot/companies``): its raw table, its rows of
-    the sync ledgers, and its 'source_sync_failed' alert."""
+    """The declaration of a raw object's sync (``hubspot/companies``): its raw table and its rows
+    of the sync ledgers (a failure is recorded in ``raw.sync_state``; the alerts step alerts it)."""
     obj = RAW_OBJECTS[key]
     return STEPS[f"sync_{obj.source}_{obj.source_object}".lower()]
 
