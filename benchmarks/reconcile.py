@@ -4,7 +4,7 @@
     python benchmarks/reconcile.py --sizes 10000         # a quick run
     python benchmarks/reconcile.py --engines hub --sizes 1000000
     python benchmarks/reconcile.py --variation classic   # the figures before issue 14
-    python benchmarks/reconcile.py --repeat 3            # medians of three runs per engine
+    python benchmarks/reconcile.py --repeat 3            # medians of three turns per engine
 
 Records come from ``hub.synth.company_records`` (the noise model of ``hub.synth.generate``:
 HubSpot / Salesforce duplicates, missing websites, free-mail contacts, typos, legal forms,
@@ -13,7 +13,13 @@ default with the ``hard`` variation (``hub.synth.variation``: more typos, a quar
 website, a third on free-mail, subsidiaries on sibling domains, generic names several
 companies share). Each engine runs in its own process that reads the same parquet file, so
 wall seconds and peak memory (the child's max RSS, from ``os.wait4``) are its own; both
-include normalisation. With ``--repeat`` the seconds and megabytes are medians.
+include normalisation. With ``--repeat`` the engines take turns (hub, Splink, hub, Splink, ...:
+a shared machine's load weighs on both alike) and the seconds and megabytes are medians; the
+ratio is of those medians, and also the median of each turn's own ratio.
+
+The hub normalises columns at once (``hub.reconcile.names_column`` / ``domains_column``, the
+same results as ``hub.names``); Splink's input is normalised per distinct value with
+``hub.names`` as before, and its line says how many of its seconds that took.
 
 Metrics (pairwise, against the truth): TP = sum C(n,2) over (predicted cluster x true company)
 cells, precision = TP / predicted pairs, recall = TP / true pairs, F1; cluster-count error =
@@ -85,11 +91,14 @@ def splink_input(records: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def run_splink(records: pd.DataFrame) -> pd.DataFrame:
+def run_splink(records: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Splink's clusters and the seconds its input's normalisation took."""
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+    started = time.perf_counter()
     frame = splink_input(records)
+    normalise_seconds = time.perf_counter() - started
     exact = lambda column: cl.ExactMatch(column)  # noqa: E731
     settings = SettingsCreator(
         link_type="dedupe_only",
@@ -117,16 +126,16 @@ def run_splink(records: pd.DataFrame) -> pd.DataFrame:
     predictions = linker.inference.predict(threshold_match_probability=0.5)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=SPLINK_THRESHOLD).as_pandas_dataframe()
-    return clusters[["record_id", "cluster_id"]].astype({"cluster_id": str})
+    return clusters[["record_id", "cluster_id"]].astype({"cluster_id": str}), normalise_seconds
 
 
 def child(engine: str, source: Path, target: Path) -> None:
     records = pd.read_parquet(source)
     started = time.perf_counter()
-    clusters = run_hub(records) if engine == "hub" else run_splink(records)
+    clusters, normalise_seconds = (run_hub(records), None) if engine == "hub" else run_splink(records)
     seconds = time.perf_counter() - started
     clusters.astype(str).to_parquet(target)
-    print(json.dumps({"seconds": seconds}))
+    print(json.dumps({"seconds": seconds, "normalise_seconds": normalise_seconds}))
 
 
 # -- parent ---------------------------------------------------------------------------------
@@ -181,8 +190,9 @@ def measure(engine: str, source: Path, workdir: Path) -> dict[str, float]:
     text = log.read_text()
     if proc.returncode != 0:
         raise SystemExit(f"{engine} failed (exit {proc.returncode}):\n{text[-4000:]}")
-    seconds = json.loads(text.strip().splitlines()[-1])["seconds"]
-    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "clusters": pd.read_parquet(target)}
+    timing = json.loads(text.strip().splitlines()[-1])
+    return {"seconds": timing["seconds"], "normalise_seconds": timing["normalise_seconds"],
+            "peak_mb": usage.ru_maxrss / 1024, "clusters": pd.read_parquet(target)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -191,7 +201,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engines", default="hub,splink", help="hub, splink or both")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--variation", default="hard", help="hub.synth.variation preset: hard or classic")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per engine; seconds and MB are medians")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="turns per engine (taken in turn); seconds and MB are medians")
     parser.add_argument("--child", choices=["hub", "splink"], help=argparse.SUPPRESS)
     parser.add_argument("--input", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
@@ -214,17 +225,29 @@ def main(argv: list[str] | None = None) -> None:
             source = workdir / "records.parquet"
             records.drop(columns=["true_company"]).to_parquet(source)
             del records
+            engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+            runs: dict[str, list[dict]] = {engine: [] for engine in engines}
+            clusters = {}
+            for _ in range(max(1, args.repeat)):
+                for engine in engines:  # in turn, so a shared machine's load weighs on both alike
+                    run = measure(engine, source, workdir)
+                    clusters[engine] = run.pop("clusters")  # both engines are deterministic
+                    runs[engine].append(run)
             seconds = {}
-            for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
-                runs = [measure(engine, source, workdir) for _ in range(max(1, args.repeat))]
-                q = quality(truth, runs[-1]["clusters"].astype(str))  # both engines are deterministic
-                seconds[engine] = float(np.median([r["seconds"] for r in runs]))
-                peak = float(np.median([r["peak_mb"] for r in runs]))
+            for engine in engines:
+                q = quality(truth, clusters[engine].astype(str))
+                seconds[engine] = float(np.median([r["seconds"] for r in runs[engine]]))
+                peak = float(np.median([r["peak_mb"] for r in runs[engine]]))
                 print(f"{size:>9} {engine:<7} {q['precision']:>9.5f} {q['recall']:>7.4f} {q['f1']:>7.4f} "
                       f"{q['no_domain_recall']:>9.4f} {q['cluster_error']:>+9.4f} {q['largest']:>7} "
                       f"{seconds[engine]:>7.1f} {peak:>8.0f}", flush=True)
+            if "splink" in runs:
+                normalise = float(np.median([r["normalise_seconds"] for r in runs["splink"]]))
+                print(f"{size:>9} Splink's seconds normalising its input (hub.names per value): {normalise:.1f}")
             if "hub" in seconds and "splink" in seconds:
-                print(f"{size:>9} hub time / Splink time: {seconds['hub'] / seconds['splink']:.2f}", flush=True)
+                turns = [h["seconds"] / s["seconds"] for h, s in zip(runs["hub"], runs["splink"], strict=True)]
+                print(f"{size:>9} hub time / Splink time: {seconds['hub'] / seconds['splink']:.2f} "
+                      f"(per turn: {', '.join(f'{t:.2f}' for t in turns)})", flush=True)
 
 
 if __name__ == "__main__":
