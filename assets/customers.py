@@ -1,5 +1,5 @@
-"""Reconciliation and the customer tables BI reads: customers, their source crosswalk, contacts,
-deals, applications."""
+"""Reconciliation and the customer tables BI reads: customers, their source crosswalk, owners,
+contacts, deals, applications."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hub.pipeline.unified import (
     build_contacts,
     build_customers,
     build_deals,
+    build_owners,
     reconcile_customers,
 )
 from hub.raw import stale_objects
@@ -53,13 +54,22 @@ def reconciliation(warehouse: WarehouseResource, hub_config: HubConfigResource):
 
 
 @dg.asset(key=CUSTOMERS, group_name="analytics", deps=deps(build_customers), kinds=KINDS, owners=["team:data"],
-          description="One row per real company, as BI reads it: the reconciled fields, MRR/ARR, today's "
-                      "health score and band, and the lifecycle stage they decide.")
+          description="One row per real company, as BI reads it: the reconciled fields, MRR/ARR, the owner's name and email, today's health score and band, and the lifecycle "
+                      "stage they decide.")
 def customers(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
     wh = warehouse.get()
     result = build_customers(wh, hub_config.get())
     result.metadata["stale_sources"] = stale_objects(wh) or "none"
     return _result(result)
+
+
+@dg.asset(key=key("analytics/owners"), group_name="analytics", deps=deps(build_owners), kinds=KINDS,
+          owners=["team:data"],
+          description="Owners resolved to people: per source and owner id (HubSpot owner, Salesforce user, "
+                      "Airtable \"Assigned To\"), the name, email, whether still active, and the person_id "
+                      "one person's owners share across sources. Alert routing reads it.")
+def owners(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
+    return _result(build_owners(warehouse.get(), hub_config.get()))
 
 
 @dg.asset(key=key("analytics/contacts"), group_name="analytics", deps=deps(build_contacts), kinds=KINDS,

@@ -1,4 +1,4 @@
-"""Raw HubSpot CRM objects, with their company associations, and the deal pipeline stages.
+"""Raw HubSpot CRM objects, with their company associations, the deal pipeline stages and the owners.
 Their objects, sync and staging mapping: hub/sources/hubspot/."""
 
 from __future__ import annotations
@@ -16,4 +16,7 @@ hubspot_assets = [
 ] + [
     raw_asset("hubspot", "deal_stages", kinds={"hubspot", "python"}, source_counts=False,
               description="HubSpot deal pipeline stages: labels, order, probability and whether closed."),
+    raw_asset("hubspot", "owners", kinds={"hubspot", "python"}, source_counts=False,
+              description="HubSpot owners (GET /crm/v3/owners, archived ones too): id (what hubspot_owner_id "
+                          "names), email, first and last name. Listed in full each run."),
 ]

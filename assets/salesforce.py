@@ -1,4 +1,4 @@
-"""Raw Salesforce objects: Account, Contact, Opportunity, Case.
+"""Raw Salesforce objects: Account, Contact, Opportunity, Case, User.
 Their objects, sync and staging mapping: hub/sources/salesforce/."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ OBJECTS = {
     "Contact": "people at accounts",
     "Opportunity": "deals",
     "Case": "support cases",
+    "User": "the people OwnerId names: Name, Email, IsActive",
 }
 
 salesforce_assets = [

@@ -18,6 +18,8 @@ DESCRIPTIONS = {
     "activities": "Airtable interactions, HubSpot tickets and Salesforce cases.",
     "surveys": "Airtable Feedback & Surveys.",
     "usage_reports": "Airtable Usage Analytics rows.",
+    "owners": "The people the sources name as owners: HubSpot owners (archived ones inactive), Salesforce users "
+              "(IsActive), Airtable \"Assigned To\" names; owner_id is what the source's records carry.",
 }
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from hub.owners import route  # noqa: F401  routing by people lives with the owners (hub.owners)
 from hub.timeparse import timestamps
 
 ENTITIES = ("customer", "application", "kpi")
@@ -319,20 +320,3 @@ def _fmt(value: Any) -> str | None:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
-
-
-def route(owner: Any, owners: Mapping[str, Any]) -> dict[str, Any]:
-    """Where an owner's alerts go: ``HUB_CONFIG`` ``alerts.owners`` by owner id or name; an owner
-    that is itself an email address is mailed directly."""
-    if owner is None or (isinstance(owner, float) and pd.isna(owner)) or owner == "":
-        return {}
-    entry = dict(owners.get(str(owner)) or {})
-    emails = entry.get("email") or ([str(owner)] if "@" in str(owner) else [])
-    routed: dict[str, Any] = {"owner": str(owner)}
-    if emails:
-        routed["email"] = emails if isinstance(emails, list) else [emails]
-    if entry.get("slack"):
-        routed["slack"] = str(entry["slack"])
-    if entry.get("name"):
-        routed["name"] = str(entry["name"])
-    return routed

@@ -75,7 +75,7 @@ def slack_blocks(alert: dict[str, Any]) -> dict[str, Any]:
     """A Slack incoming-webhook payload (Block Kit, with a plain-text fallback)."""
     emoji = SEVERITY_EMOJI.get(str(alert.get("severity")), ":bell:")
     routed = _routed(alert)
-    owner = f"<@{routed['slack']}>" if routed.get("slack") else alert.get("owner")
+    owner = f"<@{routed['slack']}>" if routed.get("slack") else routed.get("name") or alert.get("owner")
     fields = [{"type": "mrkdwn", "text": f"*{label}*\n{value}"}
               for label, value in (("Customer", alert.get("customer_id")), ("Owner", owner),
                                    ("Entity", f"{alert.get('entity_type')} {alert.get('entity_id')}"))

@@ -26,8 +26,11 @@ class SourceData:
     - ``hubspot_associations``: (from type, to type) -> list of (from id, to id), for
       contacts/deals/tickets -> companies.
     - ``hubspot_pipelines``: the deal pipelines in ``GET /crm/v3/pipelines/deals`` form.
+    - ``hubspot_owners``: the owners in ``GET /crm/v3/owners`` form (``id``, ``email``,
+      ``firstName``, ``lastName``, ``userId``, ``archived``, …); archived ones included.
     - ``salesforce``: sObject -> records ``{"attributes": {"type", "url"}, "Id", …fields,
-      "SystemModstamp": "2024-05-07T22:07:19.000+0000", "IsDeleted": False}``.
+      "SystemModstamp": "2024-05-07T22:07:19.000+0000", "IsDeleted": False}``; ``User`` holds
+      the owners (Id, Name, Email, IsActive) the other objects' ``OwnerId`` names.
     - ``usage_events``: one row per usage-log event (DESIGN.md's usage log columns).
     - ``truth``: one row per source record: ``source, source_object, source_id, company_key``,
       the true real-world company, so matching quality can be measured.
@@ -37,6 +40,7 @@ class SourceData:
     hubspot: dict[str, list[dict]] = field(default_factory=dict)
     hubspot_associations: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
     hubspot_pipelines: list[dict] = field(default_factory=list)
+    hubspot_owners: list[dict] = field(default_factory=list)
     salesforce: dict[str, list[dict]] = field(default_factory=dict)
     usage_events: pd.DataFrame = field(default_factory=pd.DataFrame)
     truth: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -1,7 +1,7 @@
 """Staging: every source's records in one canonical shape.
 
 Pure functions from raw payloads (the source's wire format) to canonical DataFrames: companies,
-people, deals, activities (interactions, tickets, cases), surveys and usage reports. Each source
+people, deals, activities (interactions, tickets, cases), surveys, usage reports and owners. Each source
 maps its own payloads (``hub/sources/<source>/staging.py``); this module concatenates them, in the
 order of ``STAGING_SOURCES``, and types every column. A record's ``record_id`` is
 ``source:object:source_id``; ``company_record_id`` points at the company-level record a person,
@@ -24,7 +24,7 @@ from hub.timeparse import timestamps
 from hub.values import flag, number, text
 
 __all__ = ["COMPANY_COLUMNS", "REQUIRED", "STAGING_SOURCES", "Payloads", "activities", "applications", "companies",
-           "deals", "people", "record_id", "surveys", "usage_reports"]
+           "deals", "owners", "people", "record_id", "surveys", "usage_reports"]
 
 COMPANY_COLUMNS = [
     "record_id", "source", "source_object", "source_id", "company", "website", "domain", "email",
@@ -42,6 +42,7 @@ SURVEY_COLUMNS = ["record_id", "company_record_id", "survey_type", "date_sent", 
                   "case_study_willingness"]
 USAGE_REPORT_COLUMNS = ["record_id", "company_record_id", "date", "api_calls", "sign_operations",
                         "verify_operations", "error_rate", "active_users", "storage_bytes", "cost"]
+OWNER_COLUMNS = ["record_id", "source", "owner_id", "name", "email", "active", "updated_at"]
 APPLICATION_COLUMNS = ["record_id", "application_id", "company", "contact_name", "email", "industry",
                        "use_case", "volume_estimate", "technical_capability", "priority_level",
                        "priority_score", "status", "applied_on", "source", "assigned_to"]
@@ -55,6 +56,7 @@ STAGING_SOURCES: dict[str, list[Mapping]] = {
     "activities": [airtable.activities, hubspot.activities, salesforce.activities],
     "surveys": [airtable.surveys],
     "usage_reports": [airtable.usage_reports],
+    "owners": [airtable.owners, hubspot.owners, salesforce.owners],
 }
 
 # Staging rows that cannot be used without these columns are set aside (quarantined with the
@@ -120,6 +122,14 @@ def surveys(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
 
 def usage_reports(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
     return _concat("usage_reports", payloads, config, USAGE_REPORT_COLUMNS)
+
+
+def owners(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
+    """The people the sources name as owners: HubSpot owners, Salesforce users, Airtable's
+    "Assigned To". ``active`` is NULL when the source does not say."""
+    frame = _concat("owners", payloads, config, OWNER_COLUMNS, ("updated_at",))
+    frame["active"] = frame["active"].map({"true": True, "false": False}).astype("boolean")
+    return frame
 
 
 def applications(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:

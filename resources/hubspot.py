@@ -24,7 +24,7 @@ from hub.pacing import ApiPolicy, CallStats, RateLimiter
 from hub.raw import Record, SourceError, SourceStopped
 
 SCOPES = {"companies": "crm.objects.companies.read", "contacts": "crm.objects.contacts.read",
-          "deals": "crm.objects.deals.read", "tickets": "tickets"}
+          "deals": "crm.objects.deals.read", "tickets": "tickets", "owners": "crm.objects.owners.read"}
 SINGULAR = {"companies": "company", "contacts": "contact", "deals": "deal", "tickets": "ticket"}
 _BATCH_READ_MAX = 100
 
@@ -182,6 +182,15 @@ class HubSpotConnector:
                 if linked.get(str(record["id"])):
                     record.setdefault("associations", {})[to_type] = {
                         "results": [{"id": i, "type": kind} for i in dict.fromkeys(linked[str(record["id"])])]}
+
+    def owners_page(self, *, after: str | None = None, archived: bool = False) -> tuple[list[Record], str | None]:
+        """One page of the owners (``GET /crm/v3/owners``) and the ``after`` of the next."""
+        api = self._client.crm.owners.owners_api
+        what = "listing archived owners" if archived else "listing owners"
+        page = self._call(what, lambda: api.get_page(after=after, limit=self.settings["page_size"],
+                                                     archived=archived, **self._raw))
+        nxt = ((page.get("paging") or {}).get("next") or {}).get("after")
+        return list(page.get("results") or []), (str(nxt) if nxt is not None else None)
 
     def deal_stages(self) -> list[Record]:
         """Every stage of every deal pipeline, each carrying its ``pipelineId``."""

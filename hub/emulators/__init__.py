@@ -79,7 +79,7 @@ def start_emulators(
     try:
         at = AirtableEmulator(data.airtable, **{**unlimited["airtable"], **(airtable or {})}).start()
         started.append(at)
-        hs = HubSpotEmulator(data.hubspot, data.hubspot_associations, data.hubspot_pipelines,
+        hs = HubSpotEmulator(data.hubspot, data.hubspot_associations, data.hubspot_pipelines, data.hubspot_owners,
                              **{**unlimited["hubspot"], **(hubspot or {})}).start()
         started.append(hs)
         sf = SalesforceEmulator(data.salesforce, **{**unlimited["salesforce"], **(salesforce or {})}).start()

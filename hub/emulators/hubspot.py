@@ -16,6 +16,7 @@ from typing import Any
 from hub.emulators import _hubspot_search as search
 from hub.emulators._hubspot_associations import SINGULAR, AssociationIndex, id_key, v4_list
 from hub.emulators._hubspot_mutations import _ALIASES, MutationsMixin, _iso, modified_property
+from hub.emulators._hubspot_owners import owner_by_id, owners_page
 from hub.emulators._hubspot_pipelines import pipelines_payload
 from hub.emulators._server import (
     EmulatorServer,
@@ -67,14 +68,15 @@ def _names(values: list[str]) -> list[str]:
 
 
 class HubSpotEmulator(MutationsMixin, EmulatorServer):
-    """Serves `objects` (type -> objects), `associations` ((from, to) -> [(from id, to id)])
-    and the deal `pipelines`."""
+    """Serves `objects` (type -> objects), `associations` ((from, to) -> [(from id, to id)]),
+    the deal `pipelines` and the `owners` (``GET /crm/v3/owners`` results, archived ones too)."""
 
     def __init__(
         self,
         objects: dict[str, list[dict]],
         associations: dict[tuple[str, str], list[tuple[str, str]]] | None = None,
         pipelines: list[dict] | None = None,
+        owners: list[dict] | None = None,
         *,
         token: str = "pat-na1-demo-token",
         requests_per_10s: int | None = 100,
@@ -97,6 +99,7 @@ class HubSpotEmulator(MutationsMixin, EmulatorServer):
         self._known: dict[str, set[str]] = {}
         self._assoc = AssociationIndex(associations or {})
         self._pipelines = copy.deepcopy(pipelines or [])
+        self.owners = copy.deepcopy(owners or [])  # tests change them between syncs
         self._limiter = SlidingWindowLimiter(requests_per_10s, 10.0) if requests_per_10s else None
         self._search_limiter = None
         if search_per_second:
@@ -174,6 +177,14 @@ class HubSpotEmulator(MutationsMixin, EmulatorServer):
             return self._v4_batch(seg[3], seg[4], request)
         if seg[:3] == ["crm", "v3", "pipelines"] and n >= 4 and method == "GET":
             return self._pipelines_route(seg[3:])
+        if seg[:3] == ["crm", "v3", "owners"] and n in (3, 4) and method == "GET":
+            params = {k: request.param(k) for k in ("limit", "after", "archived", "email", "idProperty")}
+            with self._lock:
+                status, body = (owners_page(self.owners, params, self.url) if n == 3
+                                else owner_by_id(self.owners, seg[3], params))
+            if status != 200:
+                return _error(status, body["message"], body["category"])
+            return json_response(200, body)
         return _error(404, f"Resource not found: {request.path}", "OBJECT_NOT_FOUND")
 
     def _object_type(self, name: str) -> str | None:

@@ -29,7 +29,8 @@ def _columns(warehouse: Warehouse, name: str, columns: list[str]) -> pd.DataFram
 
 
 def customer_facts(warehouse: Warehouse) -> pd.DataFrame:
-    customers = _columns(warehouse, "customers", ["customer_id", "name", "owner", "lifecycle_stage", "mrr"])
+    customers = _columns(warehouse, "customers", ["customer_id", "name", "owner", "owner_name", "owner_email",
+                                                  "lifecycle_stage", "mrr"])
     health = _columns(warehouse, "customer_health", HEALTH_FACTS)
     frame = customers.merge(health, on="customer_id", how="left")
     # Health knows the last call of its 14-day window only: an inactive customer's last call is

@@ -21,8 +21,9 @@ from hub.alert_lifecycle import (
     lookback_hours,
     snooze,
 )
-from hub.alerts import ENTITIES, evaluate, route, rules_from_config
+from hub.alerts import ENTITIES, evaluate, rules_from_config
 from hub.outbox import Channel, plan, routes_for
+from hub.owners import OwnerDirectory, route
 from hub.pipeline.alert_facts import alert_facts
 from hub.pipeline.outbox import (
     DeliveryReport,
@@ -91,7 +92,7 @@ def _stored(warehouse: Warehouse, conn: sa.Connection, alert_ids: Sequence[str])
 
 @step(assets=("analytics/alerts",),
       reads=("analytics.customers", "analytics.customer_health", "analytics.customer_usage", "analytics.applications",
-             "analytics.kpi_daily", "staging.companies", "staging.activities", "raw.sync_state"),
+             "analytics.kpi_daily", "analytics.owners", "staging.companies", "staging.activities", "raw.sync_state"),
       writes=("analytics.alerts", "analytics.alert_deliveries"))
 def evaluate_alerts(warehouse: Warehouse, config: dict[str, Any], channels: Sequence[Channel],
                     now: dt.datetime | None = None) -> StepResult:
@@ -103,7 +104,8 @@ def evaluate_alerts(warehouse: Warehouse, config: dict[str, Any], channels: Sequ
     evaluation = evaluate(rules, alert_facts(warehouse, pd.Timestamp(moment)), pd.Timestamp(moment))
     firing = evaluation.firing
     owners = config["alerts"].get("owners") or {}
-    firing["routed_to"] = [json.dumps(route(o, owners)) for o in firing["owner"]]
+    directory = OwnerDirectory(warehouse.read("analytics", "owners"))
+    firing["routed_to"] = [json.dumps(route(o, owners, directory)) for o in firing["owner"]]
     since = (moment - dt.timedelta(hours=lookback_hours([r.cooldown_hours for r in rules]))).isoformat()
     transition = advance(_recent_rule_alerts(warehouse, since), firing, stamp, evaluation.withheld)
     _write(warehouse, transition, channels, config, stamp)

@@ -1,4 +1,4 @@
-"""Steps from raw payloads to the unified tables: staging, customers, contacts, deals, applications."""
+"""Steps from raw payloads to the unified tables: staging, customers, owners, contacts, deals, applications."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from hub import owners as owner_people
 from hub import reconcile, staging
 from hub.config import settings
 from hub.lead_score import lead_scores
@@ -25,8 +26,10 @@ STAGING_TABLES = {
     "activities": staging.activities,
     "surveys": staging.surveys,
     "usage_reports": staging.usage_reports,
+    "owners": staging.owners,
 }
-CUSTOMER_CONTENT = ["name", "domain", "industry", "city", "country", "lifecycle_stage", "owner", "mrr", "arr",
+CUSTOMER_CONTENT = ["name", "domain", "industry", "city", "country", "lifecycle_stage", "owner", "owner_name",
+                    "owner_email", "mrr", "arr",
                     "source_count", "sources", "name_source", "domain_source", "industry_source", "owner_source",
                     "city_source", "country_source"]
 
@@ -157,14 +160,40 @@ def reconcile_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[S
                        sources[["source", "source_object", "source_id", "customer_id", "match_rule"]].head(5)))
 
 
+@step(assets=("analytics/owners",), reads=("staging.owners",), writes=("analytics.owners",))
+def build_owners(warehouse: Warehouse, config: dict[str, Any]) -> StepResult:
+    """The owners as people (``hub.owners.people``): each source's owner with the person it is."""
+    frame = owner_people.people(warehouse.read("staging", "owners"))
+    warehouse.write("analytics", "owners", frame, mode="replace")
+    return StepResult(len(frame), {
+        "owners": len(frame), "people": int(frame["person_id"].nunique()),
+        "by_source": frame["source"].value_counts().to_dict(),
+        "inactive": int(frame["active"].eq(False).sum()), "without_email": int(frame["person_email"].isna().sum()),
+    }, frame[["source", "owner_id", "name", "email", "active"]].head(10))
+
+
+def _owner_people(customers: pd.DataFrame, owners: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each customer's owner's name and email, by the source that gave the owner and its id; an
+    owner no owners table knows keeps NULLs (Airtable's owner is a name already)."""
+    owners = owners.drop_duplicates(["source", "owner_id"]).set_index(["source", "owner_id"])
+    keys = pd.MultiIndex.from_arrays([customers["owner_source"].astype(object), customers["owner"].astype(object)])
+    name = pd.Series(owners["name"].reindex(keys).to_numpy(), index=customers.index, dtype=object)
+    email = pd.Series(owners["person_email"].reindex(keys).to_numpy(), index=customers.index, dtype=object)
+    airtable = customers["owner_source"].eq("airtable")
+    name = name.where(name.notna() | ~airtable, customers["owner"])
+    return name.where(name.notna(), None), email.where(email.notna(), None)
+
+
 @step(assets=("analytics/customers",),
-      reads=("staging.customers", "analytics.customer_health", "analytics.deals", "analytics.applications"),
+      reads=("staging.customers", "analytics.customer_health", "analytics.deals", "analytics.applications",
+             "analytics.owners"),
       writes=("analytics.customers",), history=("analytics.customers",))
 def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> StepResult:
-    """The customers BI reads: the reconciled rows with today's health score and band and the
-    lifecycle stage they decide; ``updated_at`` moves only when a field changed since the last
-    run (its own last output is its history)."""
+    """The customers BI reads: the reconciled rows with today's health score and band, the
+    lifecycle stage they decide and their owner's name and email; ``updated_at`` moves only when
+    a field changed since the last run (its own last output is its history)."""
     customers = warehouse.read("staging", "customers")
+    customers["owner_name"], customers["owner_email"] = _owner_people(customers, warehouse.read("analytics", "owners"))
     health = warehouse.read("analytics", "customer_health", ["customer_id", "health_score", "health_band"])
     health = health.set_index("customer_id")
     deals = warehouse.read("analytics", "deals", ["customer_id", "stage"])
@@ -188,7 +217,8 @@ def build_customers(warehouse: Warehouse, config: dict[str, Any]) -> StepResult:
         "new_customers": int(len(customers) - len(known)), "changed_customers": int(changed.sum()),
         "stages": customers["lifecycle_stage"].value_counts().to_dict(),
         "bands": customers["health_band"].value_counts().to_dict(),
-    }, customers[["customer_id", "name", "domain", "sources", "lifecycle_stage", "health_band", "mrr"]].head(5))
+        "without_owner_name": int(customers["owner_name"].isna().sum()),
+    }, customers[["customer_id", "name", "domain", "owner_name", "lifecycle_stage", "health_band", "mrr"]].head(5))
 
 
 def _overrides_path(value: str | None) -> Path | None:

@@ -122,6 +122,8 @@ def duplicate_records(data: SourceData, mess: Mess, seed: int) -> list[tuple[str
                 links.extend((new_id, to_id) for to_id in linked.get(original["id"], []))
 
     for sobject, records in data.salesforce.items():
+        if sobject not in _SF_PREFIX:  # users are people of the team, not imported records
+            continue
         rng = rng_for(seed, f"mess duplicates salesforce {sobject}")
         chosen = np.flatnonzero(rng.random(len(records)) < mess.duplicate).tolist()
         start = int(rng.integers(62**5, 62**6))

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from hub.sourcedata import SourceData
-from hub.synth import airtable
+from hub.synth import airtable, owners
 from hub.synth.crm import plan_tickets
 from hub.synth.hubspot import build_hubspot
 from hub.synth.mess import Mess, add_mess
@@ -99,7 +99,8 @@ def generate(
         hubspot=hubspot,
         hubspot_associations=associations,
         hubspot_pipelines=pipelines,
-        salesforce=salesforce,
+        hubspot_owners=owners.hubspot_owners(world.now),
+        salesforce={**salesforce, "User": owners.salesforce_users(world.now)},
         usage_events=usage_events,
         truth=pd.DataFrame.from_records(
             truth, columns=["source", "source_object", "source_id", "company_key"]

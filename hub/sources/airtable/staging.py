@@ -1,6 +1,7 @@
 """Airtable's payloads as staging rows: Beta Applications are companies (and their applicants
 people), Customer Interactions activities, Feedback & Surveys surveys, Usage Analytics usage
-reports. Field names come from HUB_CONFIG ``airtable.fields``; an omitted field is empty."""
+reports; the people named in "Assigned To" (and an interaction's "Owner") are owners. Field names
+come from HUB_CONFIG ``airtable.fields``; an omitted field is empty."""
 
 from __future__ import annotations
 
@@ -17,12 +18,22 @@ def _fields(payloads: Payloads, table: str, config: dict[str, Any]) -> list[tupl
             for r in payloads.get(f"airtable/{table}", [])]
 
 
+def person(value: Any) -> tuple[str | None, str | None]:
+    """(name, email) of a person field: text (a single select or a typed name) or a
+    collaborator ``{id, email, name}``."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        return text(value.get("name")) or text(value.get("email")), text(value.get("email"))
+    return text(value), None
+
+
 def companies(payloads: Payloads, config: dict[str, Any]) -> Rows:
     return [{
         "record_id": record_id("airtable", "applications", record["id"]),
         "source": "airtable", "source_object": "applications", "source_id": record["id"],
         "company": f["company"], "website": f["website"], "email": f["email"],
-        "industry": f["industry"], "owner": f["assigned_to"], "phone": f["phone"],
+        "industry": f["industry"], "owner": person(f["assigned_to"])[0], "phone": f["phone"],
         "status": f["status"], "application_id": f["application_id"],
         "created_at": text(f["applied_on"]) or record.get("createdTime"),
         "updated_at": record.get("createdTime"),
@@ -46,7 +57,7 @@ def activities(payloads: Payloads, config: dict[str, Any]) -> Rows:
             "record_id": record_id("airtable", "interactions", record["id"]), "source": "airtable",
             "kind": "interaction", "company_record_id": record_id("airtable", "applications", app) if app else None,
             "occurred_at": f["date"], "type": f["type"], "subject": f["summary"],
-            "sentiment": f["sentiment"], "owner": f["owner"],
+            "sentiment": f["sentiment"], "owner": person(f["owner"])[0],
         })
     return rows
 
@@ -86,3 +97,17 @@ def applications(payloads: Payloads, config: dict[str, Any], columns: list[str])
     return [{"record_id": record_id("airtable", "applications", record["id"]),
              **{c: f.get(c) for c in columns}, "priority_score": number(f.get("priority_score"))}
             for record, f in _fields(payloads, "applications", config)]
+
+
+def owners(payloads: Payloads, config: dict[str, Any]) -> Rows:
+    """Each person "Assigned To" an application or owning an interaction, once, by the name the
+    records carry (Airtable has no owner ids); an email only when the field is a collaborator."""
+    found: dict[str, str | None] = {}
+    for table, field in (("applications", "assigned_to"), ("interactions", "owner")):
+        for _record, f in _fields(payloads, table, config):
+            name, email = person(f[field])
+            if name and (name not in found or (email and not found[name])):
+                found[name] = email
+    return [{"record_id": record_id("airtable", "owners", name), "source": "airtable", "owner_id": name,
+             "name": name, "email": email, "active": None, "updated_at": None}
+            for name, email in sorted(found.items())]

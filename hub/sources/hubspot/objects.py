@@ -1,5 +1,6 @@
 """HubSpot's raw objects: CRM v3 companies, contacts, deals and tickets (with their company
-association) and the deal pipeline's stages, keyed by object id."""
+association), the deal pipeline's stages and the owners (``GET /crm/v3/owners``, the people
+``hubspot_owner_id`` names), keyed by id."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hub.raw_objects import RawObject, Record, typed_value
-from hub.values import number, text
+from hub.values import flag, number, text
 
 
 def hubspot_company_id(record: Record) -> str | None:
@@ -41,6 +42,11 @@ def _stage(record: Record, _config: dict[str, Any]) -> dict[str, Any]:
             "is_closed": str(meta.get("isClosed")).lower() == "true"}
 
 
+def _owner(record: Record, _config: dict[str, Any]) -> dict[str, Any]:
+    return {"email": text(record.get("email")), "first_name": text(record.get("firstName")),
+            "last_name": text(record.get("lastName")), "archived": flag(record.get("archived"))}
+
+
 def _field_names(r: Record) -> Iterable[str]:
     return [*(k for k in r if k != "properties"), *(r.get("properties") or {})]
 
@@ -63,4 +69,5 @@ OBJECTS = [
               _props("subject", "hs_pipeline_stage", rename={"hs_pipeline_stage": "stage"}, company_assoc=True),
               **_STAMPS),
     RawObject("hubspot", "deal_stages", "hubspot_deal_stages", _stage, **_STAMPS),
+    RawObject("hubspot", "owners", "hubspot_owners", _owner, **_STAMPS),
 ]

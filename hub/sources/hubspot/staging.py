@@ -1,5 +1,5 @@
 """HubSpot's payloads as staging rows: companies, contacts (people), deals (stage ids resolved
-through the pipeline's stages) and tickets (activities)."""
+through the pipeline's stages), tickets (activities) and owners."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from hub.sources.hubspot.objects import hubspot_company_id
 from hub.sources.rows import Payloads, Rows, full_name, mapping, record_id
-from hub.values import lower, number, text
+from hub.values import flag, lower, number, text
 
 # HubSpot's default ticket pipeline: stage "4" is Closed.
 CLOSED_TICKET_STAGES = {"4", "closed"}
@@ -85,3 +85,15 @@ def activities(payloads: Payloads, config: dict[str, Any]) -> Rows:
             "closed_at": p.get("closed_date"),
         })
     return rows
+
+
+def owners(payloads: Payloads, config: dict[str, Any]) -> Rows:
+    """Owners by the id ``hubspot_owner_id`` holds; an owner with no name is called by its email;
+    an archived one (a rep who left) is not active."""
+    return [{
+        "record_id": record_id("hubspot", "owners", record["id"]), "source": "hubspot",
+        "owner_id": str(record["id"]),
+        "name": full_name(record.get("firstName"), record.get("lastName")) or text(record.get("email")),
+        "email": record.get("email"), "active": not flag(record.get("archived")),
+        "updated_at": record.get("updatedAt"),
+    } for record in payloads.get("hubspot/owners", [])]

@@ -192,6 +192,22 @@ def sync_deal_stages(client: Any, sync: RawSync) -> SyncReport:
     return report(sync, client.stats, "full", started)
 
 
+def sync_owners(client: Any, sync: RawSync) -> SyncReport:
+    """The owners, listed in full each run (a team is a few pages): live ones, then archived ones
+    (a rep who left still owns records; routing needs to know they left). An owner HubSpot no
+    longer lists at all is marked deleted."""
+    started = time.monotonic()
+    for archived in (False, True):
+        after: str | None = None
+        while True:
+            records, after = client.owners_page(after=after, archived=archived)
+            sync.add_page(records)
+            if after is None:
+                break
+    sync.finish(full_listing=True)
+    return report(sync, client.stats, "full", started)
+
+
 # The company association each object type is listed with (contacts, deals and tickets belong
 # to a company; companies and the pipeline's stages to nothing).
 ASSOCIATIONS: dict[str, list[str] | None] = {"companies": None, "contacts": ["companies"], "deals": ["companies"],
@@ -202,4 +218,6 @@ def sync_object(client: Any, sync: RawSync, name: str, config: dict[str, Any]) -
     """Sync one HubSpot raw object by its name (``hubspot.sources.registry``'s entry point)."""
     if name == "deal_stages":
         return sync_deal_stages(client, sync)
+    if name == "owners":
+        return sync_owners(client, sync)
     return sync_hubspot(client, sync, name, config, associations=ASSOCIATIONS[name])

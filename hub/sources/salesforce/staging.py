@@ -1,5 +1,5 @@
 """Salesforce's payloads as staging rows: Accounts are companies, Contacts people,
-Opportunities deals (probability from percent to a fraction), Cases activities."""
+Opportunities deals (probability from percent to a fraction), Cases activities, Users owners."""
 
 from __future__ import annotations
 
@@ -61,3 +61,18 @@ def activities(payloads: Payloads, config: dict[str, Any]) -> Rows:
         "priority": lower(record.get("Priority")),
         "is_closed": flag(record.get("IsClosed")), "closed_at": record.get("ClosedDate"),
     } for record in payloads.get("salesforce/Case", [])]
+
+
+def owners(payloads: Payloads, config: dict[str, Any]) -> Rows:
+    """Users by the Id ``OwnerId`` holds; ``IsActive`` false is a user who left."""
+    rows = []
+    for record in payloads.get("salesforce/User", []):
+        active = record.get("IsActive")
+        rows.append({
+            "record_id": record_id("salesforce", "User", record["Id"]), "source": "salesforce",
+            "owner_id": str(record["Id"]),
+            "name": text(record.get("Name")) or full_name(record.get("FirstName"), record.get("LastName")),
+            "email": record.get("Email"), "active": flag(active) if active is not None else None,
+            "updated_at": record.get("SystemModstamp"),
+        })
+    return rows
