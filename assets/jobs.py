@@ -6,12 +6,13 @@ import dagster as dg
 
 from assets.alerts import ALERTS
 from assets.customers import CUSTOMERS
+from assets.governance import RETENTION_RUNS
 from assets.health import CUSTOMER_HEALTH, KPI_DAILY
 from assets.usage import CUSTOMER_USAGE, USAGE_DAILY, USAGE_EVENTS
 
 nightly_sync = dg.define_asset_job(
     "nightly_sync",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(RETENTION_RUNS),
     description="Everything, from the sources to the alerts: CRM and Airtable sync, usage logs, "
                 "reconciliation, health, KPIs, alerts.",
     tags={"hub/job": "nightly_sync"},
@@ -36,4 +37,10 @@ alert_evaluation = dg.define_asset_job(
     description="Evaluate the alert rules and deliver pending alerts.",
 )
 
-JOBS = [nightly_sync, usage_ingest, health_recalculation, alert_evaluation]
+retention = dg.define_asset_job(
+    "retention",
+    selection=dg.AssetSelection.assets(RETENTION_RUNS),
+    description="Delete what each layer keeps no longer (HUB_CONFIG `retention:`) and record what was removed.",
+)
+
+JOBS = [nightly_sync, usage_ingest, health_recalculation, alert_evaluation, retention]

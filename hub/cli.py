@@ -365,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     from hub.tracking.cli import add_parser as add_track_parser
 
     add_track_parser(commands)  # hub track …: seed 001's tracking commands
+    from hub.governance.cli import add_parser as add_erase_parser
+
+    add_erase_parser(commands)  # hub erase …: right to erasure (docs/governance.md)
     args = parser.parse_args(argv)
     from hub.config import ConfigError
 

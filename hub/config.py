@@ -41,6 +41,8 @@ SECRET_VARIABLES = (
     "HUB_EVENTS_SECRET",
     "HUBSPOT_APP_SECRET",
     "HUB_EVENTS_TOKEN",
+    # keys the hashes of erased identities (hub/governance/suppression.py)
+    "HUB_ERASURE_SALT",
 )
 
 
@@ -79,6 +81,13 @@ def settings(environ: dict[str, str] | None = None) -> Settings:
         salesforce_instance_url=env.get("SALESFORCE_INSTANCE_URL") or None,
         salesforce_ca_bundle=env.get("SALESFORCE_CA_BUNDLE") or None,
     )
+
+
+def erasure_salt(environ: dict[str, str] | None = None) -> bytes | None:
+    """The secret that keys the hashes of erased identities (``HUB_ERASURE_SALT``), None when unset.
+    Read here, not through EnvVar: ``hub erase`` and raw landing use it outside run config."""
+    value = (os.environ if environ is None else environ).get("HUB_ERASURE_SALT")
+    return value.encode() if value else None
 
 
 class ConfigError(ValueError):

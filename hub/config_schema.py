@@ -367,6 +367,19 @@ class Events(Closed):
     batch_size: int = Field(ge=1)
 
 
+class Retention(Closed):
+    """Days each layer keeps its rows (hub.governance.retention); None keeps them forever."""
+
+    raw_deleted_records: int | None = Field(ge=1)
+    quarantine: int | None = Field(ge=1)
+    usage_events: int | None = Field(ge=1)
+    events: int | None = Field(ge=1)
+    history: int | None = Field(ge=1)
+    alerts: int | None = Field(ge=1)
+    deliveries: int | None = Field(ge=1)
+    reports: int | None = Field(ge=1)
+
+
 class HubConfig(Closed):
     """Everything ``HUB_CONFIG`` may say (README "Configuration")."""
 
@@ -385,6 +398,7 @@ class HubConfig(Closed):
     reconcile: Reconcile
     events: Events
 
+    retention: Retention
 
 def problems(config: dict[str, Any]) -> list[str]:
     """Every way ``config`` breaks the schema, one sentence each (empty when it is valid)."""

@@ -10,7 +10,7 @@ import os
 
 import dagster as dg
 
-from assets import alerts, customers, health, predictions, staging, tracking, usage
+from assets import alerts, customers, governance, health, predictions, staging, tracking, usage
 from assets.airtable import airtable_assets
 from assets.execution import executor_from_environment
 from assets.hubspot import hubspot_assets
@@ -24,7 +24,9 @@ from resources.hubspot import HubSpotResource
 from resources.salesforce import SalesforceResource
 from resources.warehouse import WarehouseResource
 from schedules.nightly import nightly_sync_schedule
+from schedules.retention import retention_schedule
 from sensors.alerts import alert_delivery_sensor, asset_check_alert_sensor
+from sensors.audit import audit_run_failure_sensor, audit_run_success_sensor
 from sensors.events import events_sensor
 from sensors.failures import run_failure_alert_sensor, run_success_clears_alert_sensor
 from sensors.materializations import health_recalculation_sensor, threshold_alert_sensor
@@ -69,13 +71,14 @@ def build_definitions() -> dg.Definitions:
     load_config(settings().config_file)
     return dg.Definitions(
         assets=[*airtable_assets, *hubspot_assets, *salesforce_assets,
-                *dg.load_assets_from_modules([usage, staging, customers, health, alerts, tracking, predictions])],
+                *dg.load_assets_from_modules([usage, staging, customers, health, alerts, tracking, predictions,
+                                               governance])],
         asset_checks=[customers.customers_are_unique, health.customer_health_is_consistent],
         jobs=JOBS,
-        schedules=[nightly_sync_schedule],
+        schedules=[nightly_sync_schedule, retention_schedule],
         sensors=[usage_log_sensor, health_recalculation_sensor, threshold_alert_sensor, alert_delivery_sensor,
                  asset_check_alert_sensor, run_failure_alert_sensor, run_success_clears_alert_sensor,
-                 events_sensor, tracking_file_sensor],
+                 events_sensor, tracking_file_sensor, audit_run_success_sensor, audit_run_failure_sensor],
         resources=build_resources(),
         # None keeps Dagster's default; HUB_EXECUTOR=celery sends steps to Celery workers.
         executor=executor_from_environment(),

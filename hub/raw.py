@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hub.governance.suppression import Suppressions
 from hub.raw_objects import RAW_OBJECTS, RawObject, Record
 from hub.sources.hubspot.objects import hubspot_company_id
 from hub.values import escape_record, read_escaped_record, timestamp_text
@@ -66,6 +67,7 @@ class SyncStats:
     unchanged: int = 0
     deleted: int = 0
     quarantined: int = 0
+    suppressed: int = 0  # erased people the source still holds (hub erase): not landed
     pages: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
 
@@ -127,6 +129,8 @@ class RawSync:
         self._had_fields = bool(self._fields)
         self.new_fields: list[str] = []
         self.unlandable: int | None = None  # after mark_unlisted: listed ids raw cannot hold
+        self._suppressions = Suppressions.load(warehouse)  # erased identities (hub.governance)
+        self._suppressed: set[str] = set()  # their ids: listed at the source, kept out of raw
 
     # -- state -------------------------------------------------------------------------------
     def state(self) -> SyncState:
@@ -159,6 +163,11 @@ class RawSync:
         for record in records:
             self.stats.fetched += 1
             source_id = self.obj.id_of(record)
+            if self._suppressions and self._suppressions.matches(
+                    self.obj.source, self.obj.source_object, str(source_id or ""), payload_text(record)):
+                self.stats.suppressed += 1  # erased: not landed, not quarantined, reported
+                self._suppressed.add(str(source_id))
+                continue
             reason = "record has no id" if source_id in (None, "") else self._missing(record)
             if reason:
                 quarantined.append(self._quarantine_row(record, reason, now))
@@ -235,7 +244,7 @@ class RawSync:
     def finish(self, *, full_listing: bool | None = None) -> SyncStats:
         """Close the sync: after a full listing, records not seen are marked deleted."""
         if self.full_refresh if full_listing is None else full_listing:
-            self.mark_unlisted(set(self._seen))
+            self.mark_unlisted(set(self._seen) | self._suppressed)
         now = utcnow().isoformat()
         with self.warehouse.transaction() as conn:
             self._write_state(conn, now=now, success=True)

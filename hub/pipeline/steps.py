@@ -44,6 +44,8 @@ EXTERNAL = {
     "raw.events": "the event receiver (hub serve-events)",
     "analytics.beta_activations": "the events sensor (beta.activated events)",
     "raw.hub_schema_migrations": "Warehouse.migrate",
+    "raw.erasure_suppressions": "hub erase (erased identities, salted hashes); every raw sync reads it",
+    "analytics.audit_log": "hub erase, the audit run sensors, the retention step: append-only, rows never change",
 }
 
 
@@ -54,24 +56,27 @@ class Step:
     reads: frozenset[str] = field(default_factory=frozenset)
     writes: frozenset[str] = field(default_factory=frozenset)
     history: frozenset[str] = field(default_factory=frozenset)
+    # Tables it only deletes old rows from (retention, the documented exception to one writer):
+    # the rows' content stays their writer's; these are neither its reads nor its writes.
+    prunes: frozenset[str] = field(default_factory=frozenset)
 
 
 STEPS: dict[str, Step] = {}
 
 
 def declare(name: str, *, assets: tuple[str, ...], reads: tuple[str, ...] = (), writes: tuple[str, ...] = (),
-            history: tuple[str, ...] = ()) -> Step:
+            history: tuple[str, ...] = (), prunes: tuple[str, ...] = ()) -> Step:
     """Register a step's declaration (``step`` does it for functions; raw syncs call it directly)."""
-    declared = Step(name, assets, frozenset(reads), frozenset(writes), frozenset(history))
+    declared = Step(name, assets, frozenset(reads), frozenset(writes), frozenset(history), frozenset(prunes))
     STEPS[name] = declared
     return declared
 
 
 def step(*, assets: tuple[str, ...], reads: tuple[str, ...] = (), writes: tuple[str, ...] = (),
-         history: tuple[str, ...] = ()) -> Callable[[Callable[P, R]], Callable[P, R]]:
+         history: tuple[str, ...] = (), prunes: tuple[str, ...] = ()) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Declare a step function's tables; while it runs, the tables it touches are its own."""
     def wrap(fn: Callable[P, R]) -> Callable[P, R]:
-        declared = declare(fn.__name__, assets=assets, reads=reads, writes=writes, history=history)
+        declared = declare(fn.__name__, assets=assets, reads=reads, writes=writes, history=history, prunes=prunes)
 
         @functools.wraps(fn)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -120,7 +125,7 @@ def sync_step(key: str) -> Step:
 
 for _obj in RAW_OBJECTS.values():
     declare(f"sync_{_obj.source}_{_obj.source_object}".lower(), assets=(f"raw/{_obj.source}/{_obj.source_object}",),
-            writes=(f"raw.{_obj.table}", *SYNC_LEDGERS), history=(f"raw.{_obj.table}",))
+            reads=("raw.erasure_suppressions",), writes=(f"raw.{_obj.table}", *SYNC_LEDGERS), history=(f"raw.{_obj.table}",))
 declare("load_tracking_files", assets=("raw/tracking/files",),
         writes=("raw.tracking_customers", "raw.tracking_onboarding", "raw.tracking_engagement", "raw.tracking_files",
                 "raw.quarantine"),
