@@ -10,12 +10,13 @@ from assets.graph import deps, key
 from assets.raw import markdown_preview
 from hub.health import SPECIAL_BANDS, bands_of
 from hub.pipeline.health import build_health
-from hub.pipeline.kpis import build_kpis
+from hub.pipeline.kpis import build_kpi_period, build_kpis
 from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 CUSTOMER_HEALTH = key("analytics/customer_health")
 KPI_DAILY = key("analytics/kpi_daily")
+KPI_PERIOD = key("analytics/kpi_period")
 
 
 def _today() -> pd.Timestamp:
@@ -62,5 +63,17 @@ def customer_health_is_consistent(warehouse: WarehouseResource, hub_config: HubC
                       "PMF survey responses, satisfaction, support tickets — each green / yellow / red.")
 def kpi_daily(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
     result = build_kpis(warehouse.get(), hub_config.get(), _today())
+    return dg.MaterializeResult(metadata={"dagster/row_count": result.rows, **result.metadata,
+                                          "preview": markdown_preview(result.preview)})
+
+
+@dg.asset(key=KPI_PERIOD, group_name="analytics", deps=deps(build_kpi_period), kinds={"pandas", "sql"},
+          owners=["team:data"],
+          description="The KPI catalogue (kpis.catalogue; docs/kpis.md): acquisition, engagement, onboarding, "
+                      "satisfaction, revenue, pipeline and support KPIs for the last complete day, week and "
+                      "month, with numerator, denominator, target and status (unknown with the reason when an "
+                      "input is missing).")
+def kpi_period(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
+    result = build_kpi_period(warehouse.get(), hub_config.get(), _today())
     return dg.MaterializeResult(metadata={"dagster/row_count": result.rows, **result.metadata,
                                           "preview": markdown_preview(result.preview)})

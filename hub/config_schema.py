@@ -240,7 +240,32 @@ class SpikeKpi(Closed):
     baseline_days: int = Field(ge=1)
 
 
+class CatalogueKpi(Closed):
+    """One KPI of the catalogue (hub/kpi_catalogue.py has its formula; docs/kpis.md its words)."""
+
+    area: Literal["acquisition", "funnel", "engagement", "onboarding", "satisfaction", "revenue", "pipeline",
+                  "support"]
+    name: str
+    definition: str
+    unit: Literal["count", "percent", "score", "currency", "days", "hours", "ratio", "users"]
+    grains: list[Literal["day", "week", "month"]] = Field(min_length=1)
+    direction: Literal["higher", "lower"] = "higher"
+    target: Number | None = None
+    green: Number | None = None
+    yellow: Number | None = None
+    per_grain: dict[Literal["day", "week", "month"], dict[Literal["target", "green", "yellow"], Number]] = {}
+
+
+class KpiInputsConfig(Closed):
+    """Figures no source holds, for the KPIs that need them (unknown until set)."""
+
+    monthly_acquisition_spend: Number | None = None
+    gross_margin: Number | None = Field(default=None, ge=0, le=1)
+
+
 class Kpis(Closed):
+    catalogue: dict[str, CatalogueKpi] = {}
+    inputs: KpiInputsConfig = KpiInputsConfig()
     applications_yesterday: ThresholdKpi
     conversion_rate: ThresholdKpi
     beta_engagement: ThresholdKpi

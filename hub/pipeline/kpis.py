@@ -1,4 +1,5 @@
-"""The portfolio KPIs step (seed 000's daily health check)."""
+"""The portfolio KPI steps: seed 000's daily health check (``kpi_daily``) and the KPI catalogue
+(``kpi_period``)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from hub import kpis
+from hub import kpi_catalogue, kpis
 from hub.pipeline.steps import StepResult, step
-from hub.warehouse import Warehouse
+from hub.warehouse import Warehouse, utcnow
 
 
 @step(assets=("analytics/kpi_daily",),
@@ -33,3 +34,36 @@ def _since(warehouse: Warehouse, as_of: pd.Timestamp, days: int):  # noqa: ANN20
     """Only the days a KPI looks at: usage_daily grows by a row per customer and day."""
     table = warehouse.table("analytics", "usage_daily")
     return table.c.date >= (as_of.normalize() - pd.Timedelta(days=days)).strftime("%Y-%m-%d")
+
+
+@step(assets=("analytics/kpi_period",),
+      reads=("analytics.applications", "analytics.customers", "analytics.usage_daily", "staging.surveys",
+             "analytics.deals", "staging.deals", "staging.activities", "analytics.customer_usage",
+             "analytics.beta_activations"),
+      writes=("analytics.kpi_period",))
+def build_kpi_period(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timestamp) -> StepResult:
+    """The KPI catalogue for the last complete day, week and month (``hub.kpi_catalogue``)."""
+    inputs = read_kpi_inputs(warehouse, config)
+    frame = kpi_catalogue.evaluate(inputs, config["kpis"].get("catalogue") or {}, as_of, utcnow().isoformat())
+    warehouse.write("analytics", "kpi_period", frame, key=["grain", "period", "kpi"])
+    statuses = frame["status"].value_counts().to_dict() if len(frame) else {}
+    return StepResult(len(frame), {"statuses": statuses, "kpis": int(frame["kpi"].nunique()) if len(frame) else 0,
+                                   "unknown": sorted(frame.loc[frame["status"] == "unknown", "kpi"].unique())},
+                      frame[["grain", "period", "kpi", "value", "target", "status"]].head(10))
+
+
+def read_kpi_inputs(warehouse: Warehouse, config: dict[str, Any]) -> kpi_catalogue.KpiInputs:
+    deals = warehouse.read("analytics", "deals", ["source", "source_id", "customer_id", "amount", "probability", "stage",
+                                                  "is_closed", "is_won", "close_date"])
+    created = warehouse.read("staging", "deals", ["source", "source_id", "created_at"])
+    return kpi_catalogue.KpiInputs(
+        applications=warehouse.read("analytics", "applications", ["application_id", "customer_id", "status",
+                                                                  "priority_score", "applied_on", "source", "industry"]),
+        customers=warehouse.read("analytics", "customers", ["customer_id", "lifecycle_stage", "mrr", "arr"]),
+        usage_daily=warehouse.read("analytics", "usage_daily", ["customer_id", "date", "api_calls", "active_users"]),
+        surveys=warehouse.read("staging", "surveys"),
+        deals=deals.merge(created, on=["source", "source_id"], how="left"),
+        activities=warehouse.read("staging", "activities", ["kind", "occurred_at", "is_closed", "closed_at"]),
+        customer_usage=warehouse.read("analytics", "customer_usage", ["customer_id", "first_api_call_on"]),
+        activations=warehouse.read("analytics", "beta_activations", ["customer_id", "time_to_first_value_days"]),
+        inputs=dict(config["kpis"].get("inputs") or {}))
