@@ -54,7 +54,8 @@ def reconciliation(warehouse: WarehouseResource, hub_config: HubConfigResource):
 
 
 @dg.asset(key=CUSTOMERS, group_name="analytics", deps=deps(build_customers), kinds=KINDS, owners=["team:data"],
-          description="One row per real company, as BI reads it: the reconciled fields, MRR/ARR, the owner's name and email, today's health score and band, and the lifecycle "
+          description="One row per real company, as BI reads it: the reconciled fields, MRR/ARR (NULL when "
+                      "unknown), the owner's name and email, today's health score and band, and the lifecycle "
                       "stage they decide.")
 def customers(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
     wh = warehouse.get()

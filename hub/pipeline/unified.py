@@ -109,7 +109,8 @@ def reconcile_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[S
 
     deals = with_customer(warehouse.read("staging", "deals"), walk)
     mrr = reconcile.mrr_by_customer(deals, priority)
-    customers["mrr"] = customers["customer_id"].map(mrr).fillna(0.0)
+    # NULL when unknown (no won deal with an amount), 0 only for a known zero.
+    customers["mrr"] = customers["customer_id"].map(mrr).astype("float64")
     customers["arr"] = (customers["mrr"] * 12).round(2)
 
     now = utcnow()

@@ -46,14 +46,19 @@ def survive(companies: pd.DataFrame, crosswalk: pd.DataFrame, source_priority: l
 def mrr_by_customer(deals: pd.DataFrame, source_priority: list[str]) -> pd.Series:
     """MRR from won deals, taking deal amounts as annual contract values (÷ 12).
 
-    The same deal is often in both CRMs: per customer, only the highest-priority source that has
-    won deals counts, so a deal is never summed twice.
+    Only customers whose MRR is known are in the result: a customer without a won deal, or
+    whose won deals carry no amount, is unknown (NULL downstream), not 0; a won deal with an
+    amount of 0 is a known zero. The same deal is often in both CRMs: per customer, only the
+    highest-priority source with a won deal of known amount counts, so a deal is never summed
+    twice; its won deals without an amount add nothing.
     """
-    won = deals[deals["is_won"].fillna(False).astype(bool) & deals["customer_id"].notna()]
+    won = deals[deals["is_won"].fillna(False).astype(bool) & deals["customer_id"].notna()
+                & pd.to_numeric(deals["amount"], errors="coerce").notna()]
     if won.empty:
         return pd.Series(dtype=float)
     rank = {source: i for i, source in enumerate(source_priority)}
-    totals = won.groupby(["customer_id", "source"])["amount"].sum().reset_index()
+    totals = won.assign(amount=pd.to_numeric(won["amount"])).groupby(["customer_id", "source"])["amount"].sum()
+    totals = totals.reset_index()
     totals["_rank"] = totals["source"].map(rank).fillna(len(rank))
     best = totals.sort_values(["customer_id", "_rank"]).groupby("customer_id").first()
     return (best["amount"] / 12.0).round(2)
