@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Number = float
 
@@ -372,6 +372,28 @@ class Reconcile(Closed):
     field_priority: dict[str, list[Literal["salesforce", "hubspot", "airtable"]]]
 
 
+class Industries(Closed):
+    """One industry vocabulary on customers: each source's values mapped onto ``vocabulary``."""
+
+    vocabulary: list[str] = Field(min_length=1)
+    hubspot: dict[str, str]
+    salesforce: dict[str, str]
+    airtable: dict[str, str]
+    unmapped: str | None
+
+    @model_validator(mode="after")
+    def _targets_in_vocabulary(self) -> Industries:
+        known = set(self.vocabulary)
+        for source in ("hubspot", "salesforce", "airtable"):
+            for value, industry in getattr(self, source).items():
+                if industry not in known:
+                    raise ValueError(f"industries.{source}.{value} maps to {industry!r}, which is not in "
+                                     f"industries.vocabulary ({', '.join(self.vocabulary)})")
+        if self.unmapped is not None and self.unmapped not in known:
+            raise ValueError(f"industries.unmapped {self.unmapped!r} is not in industries.vocabulary")
+        return self
+
+
 class Sources(Closed):
     max_staleness_hours: Number = Field(gt=0)
 
@@ -422,8 +444,9 @@ class HubConfig(Closed):
     salesforce: Salesforce
     reconcile: Reconcile
     events: Events
-
+    industries: Industries
     retention: Retention
+
 
 def problems(config: dict[str, Any]) -> list[str]:
     """Every way ``config`` breaks the schema, one sentence each (empty when it is valid)."""

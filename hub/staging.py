@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from hub.industries import vocabulary_of
 from hub.names import company_email_domains_of, registrable_domains_of
 from hub.sources.airtable import staging as airtable
 from hub.sources.hubspot import staging as hubspot
@@ -98,6 +99,7 @@ def _concat(table: str, payloads: Payloads, config: dict[str, Any], columns: lis
 
 def companies(payloads: Payloads, config: dict[str, Any]) -> pd.DataFrame:
     frame = _concat("companies", payloads, config, COMPANY_COLUMNS, ("created_at", "updated_at"))
+    frame["industry"] = vocabulary_of(frame["industry"], frame["source"], config["industries"])  # one vocabulary
     frame["domain"] = registrable_domains_of(frame["website"])
     frame["email_domain"] = company_email_domains_of(frame["email"])
     return frame
