@@ -375,7 +375,7 @@ def test_hubspot_associations_join_records_of_one_company(data):
 
 
 def test_salesforce_records_have_the_wire_shape(data):
-    prefixes = {"Account": "001", "Contact": "003", "Opportunity": "006", "Case": "500"}
+    prefixes = {"Account": "001", "Contact": "003", "Opportunity": "006", "Case": "500", "User": "005"}
     checksum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
     for sobject, records in data.salesforce.items():
         ids = [r["Id"] for r in records]
