@@ -3,10 +3,12 @@
 Files are JSON Lines (optionally gzip) or CSV, one event a line (DESIGN.md "Usage log format"),
 plus one optional field of ours: ``count``, the number of identical operations a line stands for
 (a per-minute roll-up; default 1). Reading them safely — hostile, half-written or growing files —
-is ``hub.usage_files``' job; this module loads what it reads and rolls events up per day.
-Every line is accounted for: lines in = lines loaded + lines quarantined, per file and read.
-An event is keyed by its line's content and number, so a copy of a file under another name or
-compression, or a file read again after a rewrite, never loads a line twice.
+is ``hub.usage_files``' job (JSON Lines parsed column-wise by ``hub.usage_parse``); this module
+lands what it reads and rolls events up per day. Events land as Parquet by day
+(``hub.usage_store``); the warehouse keeps the per-read ledger, the file states, the quarantine
+and ``usage_daily``. Every line is accounted for: lines in = lines loaded + lines quarantined,
+per file and read. An event is keyed by its line's content and number, so a copy of a file under
+another name or compression, or a file read again after a rewrite, never counts a line twice.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
+from hub import usage_parse
 from hub.timeparse import timestamps
 from hub.usage_files import (
     USAGE_SUFFIXES,
@@ -30,10 +34,14 @@ from hub.usage_files import (
     list_usage_files,
     read_segment,
 )
+from hub.usage_store import UsageEventStore
 from hub.warehouse import Warehouse, utcnow
 
-__all__ = ["USAGE_SUFFIXES", "IngestStats", "UsageRules", "ingest_usage_files", "is_usage_file",
-           "list_usage_files", "unknown_customer_quarantine", "usage_daily"]
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["USAGE_SUFFIXES", "IngestStats", "UsageEventStore", "UsageRules", "daily_from_store",
+           "ingest_usage_files", "read_usage_events", "is_usage_file", "list_usage_files", "unknown_customer_quarantine", "usage_daily"]
 
 API_EVENTS = {"api_call": "api_calls", "sign": "sign_operations", "verify": "verify_operations"}
 ERROR_STATUSES = {"error", "failed", "failure", "fail"}
@@ -70,12 +78,15 @@ def _states(warehouse: Warehouse) -> dict[str, FileState]:
 
 
 def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRules | None = None,
-                       now: dt.datetime | None = None) -> IngestStats:
-    """Load what is new in each file (one transaction per file: events, quarantined lines, its state
-    and its ledger row). Unchanged files cost one ``stat``."""
+                       now: dt.datetime | None = None, store: UsageEventStore | None = None) -> IngestStats:
+    """Land what is new in each file: its events as Parquet (``store``), then one transaction for
+    its quarantined lines, its state and its ledger row. Unchanged files cost one ``stat``."""
     rules = rules or UsageRules()
     moment = now or utcnow()
+    store = store or UsageEventStore.of(warehouse)
+    duck = usage_parse.connect()
     stats = IngestStats()
+    _move_table_events(warehouse, store)
     states = _states(warehouse)
     contents = {s.content_digest: p for p, s in states.items() if s.content_digest and s.status != "duplicate"}
     for path in paths:
@@ -87,7 +98,7 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
         if previous is not None and (previous.size_bytes, previous.mtime) == (stat.st_size, stat.st_mtime):
             stats.files_skipped += 1
             continue
-        segment = read_segment(path, previous, rules, moment)
+        segment = read_segment(path, previous, rules, moment, duck)
         if segment.waiting:
             stats.files_waiting += 1
             stats.problems.append(segment.waiting)
@@ -96,10 +107,10 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
         twin = contents.get(segment.state.content_digest or "")
         if previous is None and segment.start_line == 0 and twin and twin != str(path):
             segment.state.status, segment.state.reason = "duplicate", f"same content as {twin}: not loaded again"
-            segment.events, segment.quarantined, segment.lines_in = [], [], 0
+            segment.rows, segment.tables, segment.quarantined, segment.lines_in = [], [], [], 0
             stats.files_duplicate += 1
             stats.problems.append(f"{path.name}: {segment.state.reason}")
-        _write_segment(warehouse, segment, previous, moment)
+        loaded = _write_segment(warehouse, store, segment, moment)
         if segment.file_reason:
             stats.files_unreadable += 1
             stats.problems.append(segment.file_reason)
@@ -107,18 +118,40 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
             contents.setdefault(segment.state.content_digest, str(path))
         stats.files_read += 1
         stats.lines_in += segment.lines_in
-        stats.lines_loaded += len(segment.events)
+        stats.lines_loaded += loaded
         stats.lines_quarantined += len(segment.quarantined)
     return stats
 
 
-def _write_segment(warehouse: Warehouse, segment: Segment, previous: FileState | None, moment: dt.datetime) -> None:
+def _move_table_events(warehouse: Warehouse, store: UsageEventStore) -> None:
+    """Events an earlier version kept in ``raw.usage_events`` move to the store once, a ledger row
+    of no lines per file making them live (their lines are counted by the reads already ledgered)."""
+    table = warehouse.table("raw", "usage_events")
+    with warehouse.engine.connect() as conn:
+        if conn.execute(sa.select(table.c.event_key).limit(1)).first() is None:
+            return
+    frame = warehouse.read("raw", "usage_events")
+    frame["event_at"] = timestamps(frame["event_at"])
+    ledger = []
+    for name, events in frame.groupby("file_name"):
+        digest = hashlib.sha256(f"raw.usage_events|{name}".encode()).hexdigest()
+        moment = timestamps(events["_loaded_at"]).min().to_pydatetime()
+        store.write(digest, pa.Table.from_pandas(events[list(usage_parse.EVENT_SCHEMA.names)],
+                                                 schema=usage_parse.EVENT_SCHEMA, preserve_index=False),
+                    str(name), moment)
+        ledger.append({"file_digest": digest, "file_name": name, "size_bytes": 0, "lines_in": 0,
+                       "lines_loaded": 0, "lines_quarantined": 0, "loaded_at": moment.isoformat()})
+    with warehouse.transaction() as conn:
+        warehouse.write("raw", "usage_files", ledger, key=["file_digest"], conn=conn)
+        conn.execute(table.delete())
+
+
+def _write_segment(warehouse: Warehouse, store: UsageEventStore, segment: Segment, moment: dt.datetime) -> int:
     path, state, stamp = segment.path, segment.state, moment.isoformat()
     key = _path_key(path)
-    events = [{**{k: v for k, v in e.items() if k != "line_text"},
-               "event_key": f"{hashlib.sha1(e['line_text'].encode('utf-8', 'surrogatepass')).hexdigest()[:20]}"
-                            f":{e['line_no']}",
-               "file_name": path.name, "_loaded_at": stamp} for e in segment.events]
+    file_digest = hashlib.sha256(f"{path}|{segment.start_line}|{state.prefix_digest}".encode()).hexdigest()
+    # Events first: until the ledger row below commits, the store does not count them.
+    loaded = store.write(file_digest, segment.events(), path.name, moment)
     quarantined = [{"quarantine_id": f"usage:{key}:{number}", "source": "usage", "source_object": "usage_log",
                     "record_key": f"{path.name}:{number}", "reason": f"{path.name} line {number}: {reason}",
                     "payload": line[:2000], "quarantined_at": stamp} for number, reason, line in segment.quarantined]
@@ -126,10 +159,8 @@ def _write_segment(warehouse: Warehouse, segment: Segment, previous: FileState |
         quarantined.append({"quarantine_id": f"usage-file:{key}:{state.size_bytes}:{state.mtime}",
                             "source": "usage", "source_object": "usage_file", "record_key": path.name,
                             "reason": segment.file_reason, "payload": str(path), "quarantined_at": stamp})
-    totals = {"lines_in": segment.lines_in, "lines_loaded": len(events), "lines_quarantined": len(segment.quarantined)}
+    totals = {"lines_in": segment.lines_in, "lines_loaded": loaded, "lines_quarantined": len(segment.quarantined)}
     with warehouse.transaction() as conn:
-        # A line already loaded (same content, same number: a copy, or a file read again) stays as it is.
-        warehouse.write("raw", "usage_events", events, key=["event_key"], update=[], conn=conn)
         warehouse.write("raw", "quarantine", quarantined, key=["quarantine_id"], conn=conn)
         state_row = {**{f: getattr(state, f) for f in STATE_FIELDS}, "updated_at": stamp, **totals}
         if segment.start_line:
@@ -137,15 +168,16 @@ def _write_segment(warehouse: Warehouse, segment: Segment, previous: FileState |
             current = conn.execute(sa.select(t.c.lines_in, t.c.lines_loaded, t.c.lines_quarantined)
                                    .where(t.c.path == str(path))).first()
             if current is not None:
-                state_row.update(lines_in=current[0] + segment.lines_in, lines_loaded=current[1] + len(events),
+                state_row.update(lines_in=current[0] + segment.lines_in, lines_loaded=current[1] + loaded,
                                  lines_quarantined=current[2] + len(segment.quarantined))
         warehouse.write("raw", "usage_file_state", [state_row], key=["path"], conn=conn)
         # The ledger: one row per read of a file (lines in = loaded + quarantined, per read).
         warehouse.write("raw", "usage_files", [{
-            "file_digest": hashlib.sha256(f"{path}|{segment.start_line}|{state.prefix_digest}".encode()).hexdigest(),
-            "file_name": path.name, "size_bytes": state.size_bytes, "lines_in": segment.lines_in,
-            "lines_loaded": len(events), "lines_quarantined": len(segment.quarantined), "loaded_at": stamp,
+            "file_digest": file_digest, "file_name": path.name, "size_bytes": state.size_bytes,
+            "lines_in": segment.lines_in, "lines_loaded": loaded, "lines_quarantined": len(segment.quarantined),
+            "loaded_at": stamp,
         }], key=["file_digest"], conn=conn)
+    return loaded
 
 
 DAILY_COLUMNS = ["customer_id", "date", "api_calls", "sign_operations", "verify_operations", "errors",
@@ -185,6 +217,11 @@ def usage_daily(events: pd.DataFrame, reports: pd.DataFrame, lookup: dict[str, s
         ).reset_index()
         daily["error_rate"] = (daily["errors"] / daily["api_calls"].where(daily["api_calls"] > 0)).fillna(0.0)
         daily["origin"] = "usage_log"
+    return _with_reports(daily, reports), unknown
+
+
+def _with_reports(daily: pd.DataFrame, reports: pd.DataFrame | None) -> pd.DataFrame:
+    """Log days, and Airtable's reported days where no log covers the (customer, day)."""
     rep = pd.DataFrame()
     if reports is not None and not reports.empty:
         rep = reports.dropna(subset=["customer_id", "date"]).copy()
@@ -200,7 +237,97 @@ def usage_daily(events: pd.DataFrame, reports: pd.DataFrame, lookup: dict[str, s
         rep = rep[[(c, d) not in covered for c, d in zip(rep["customer_id"], rep["date"], strict=True)]]
         daily = pd.concat([daily, rep[DAILY_COLUMNS]], ignore_index=True) if len(daily) else rep[DAILY_COLUMNS]
     daily = daily[DAILY_COLUMNS].fillna({c: 0 for c in DAILY_COLUMNS[2:11]})
-    return daily.sort_values(["customer_id", "date"]).reset_index(drop=True), unknown
+    return daily.sort_values(["customer_id", "date"]).reset_index(drop=True)
+
+
+@dataclass
+class StoreDaily:
+    """``usage_daily`` from the event store, with what ``build_usage_daily`` reports beside it."""
+
+    daily: pd.DataFrame
+    unknown: pd.DataFrame         # events naming a customer no source knows
+    product_events: pd.DataFrame  # customer_id, event, event_at of PRODUCT_MILESTONES events
+    events: int
+
+
+def daily_from_store(warehouse: Warehouse, reports: pd.DataFrame | None, lookup: dict[str, str],
+                     milestones: list[str], store: UsageEventStore | None = None) -> StoreDaily:
+    """``usage_daily`` as ``usage_daily`` computes it, over the events of the reads the ledger
+    holds, each event key once (the first read wins), aggregated in DuckDB."""
+    files = _live_files(warehouse, store)
+    empty = pd.DataFrame(columns=["event_key", "file_name", "line_no", "customer_ref", "event"])
+    if not files:
+        return StoreDaily(_with_reports(pd.DataFrame(columns=DAILY_COLUMNS), reports), empty,
+                          pd.DataFrame(columns=["customer_id", "event", "event_at"]), 0)
+    duck = usage_parse.connect()
+    duck.register("lookup", pa.table({"customer_ref": list(lookup), "customer_id": list(lookup.values())}))
+    count = _unique_events(duck, files)
+    duck.register("flags", _error_statuses(duck.execute("SELECT DISTINCT status FROM ev").df()["status"]))
+    weight = "coalesce(e.event_count, 1.0)"
+    api = "e.event IN ('" + "', '".join(API_EVENTS) + "')"
+    daily = duck.execute(f"""
+        SELECT l.customer_id, strftime(e.event_at, '%Y-%m-%d') AS date,
+               fsum(CASE WHEN {api} THEN {weight} ELSE 0 END) AS api_calls,
+               {", ".join(f"fsum(CASE WHEN e.event = '{event}' THEN {weight} ELSE 0 END) AS {column}"
+                          for event, column in API_EVENTS.items() if column != "api_calls")},
+               fsum(CASE WHEN {api} AND f.is_error THEN {weight} ELSE 0 END) AS errors,
+               count(DISTINCT e.user_id) AS active_users, fsum(e.bytes) AS storage_bytes,
+               fsum(e.cost) AS cost, count(*) AS events
+        FROM ev e JOIN lookup l USING (customer_ref) JOIN flags f ON f.status IS NOT DISTINCT FROM e.status
+        WHERE e.event_at >= TIMESTAMPTZ '1900-01-01 00:00:00+00' AND e.event_at < TIMESTAMPTZ '2200-01-01 00:00:00+00'
+        GROUP BY ALL""").df()
+    if len(daily):
+        daily["error_rate"] = (daily["errors"] / daily["api_calls"].where(daily["api_calls"] > 0)).fillna(0.0)
+        daily["origin"] = "usage_log"
+    unknown = duck.execute("SELECT e.event_key, e.file_name, e.line_no, e.customer_ref, e.event "
+                           "FROM ev e ANTI JOIN lookup l USING (customer_ref) ORDER BY e.file_name, e.line_no").df()
+    product = duck.execute("SELECT l.customer_id, e.event, e.event_at FROM ev e "
+                           "LEFT JOIN lookup l USING (customer_ref) WHERE list_contains(?, e.event)",
+                           [milestones]).df()
+    duck.close()
+    return StoreDaily(_with_reports(daily.reindex(columns=DAILY_COLUMNS), reports), unknown, product, count)
+
+
+def _unique_events(duck: duckdb.DuckDBPyConnection, files: list[Path]) -> int:
+    """``ev``: the events of ``files``, each event key once (the first read wins); their number.
+    Keys seen twice (a file rewritten and read again, a copy read while it grew) are rare: only
+    then is the first of each picked, at the cost of a copy."""
+    paths = [str(f) for f in files]
+    events, keys = duck.execute("SELECT count(*), count(DISTINCT event_key) FROM read_parquet(?, union_by_name = true)",
+                                [paths]).fetchall()[0]
+    if events == keys:
+        duck.read_parquet(paths, union_by_name=True).create_view("ev")
+    else:
+        duck.execute("CREATE TEMP TABLE ev AS SELECT * FROM read_parquet(?, union_by_name = true) "
+                     "QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY _loaded_at, file_name) = 1", [paths])
+    return keys
+
+
+def _live_files(warehouse: Warehouse, store: UsageEventStore | None) -> list[Path]:
+    store = store or UsageEventStore.of(warehouse)
+    return store.files(set(warehouse.read("raw", "usage_files", ["file_digest"])["file_digest"]))
+
+
+def read_usage_events(warehouse: Warehouse, store: UsageEventStore | None = None) -> pd.DataFrame:
+    """Every usage event the warehouse's ledger holds, each event key once (the first read wins)."""
+    files = _live_files(warehouse, store)
+    if not files:
+        return pd.DataFrame(columns=[*usage_parse.EVENT_SCHEMA.names, "file_name", "_loaded_at"])
+    duck = usage_parse.connect()
+    try:
+        _unique_events(duck, files)
+        return duck.execute("SELECT * FROM ev ORDER BY file_name, line_no").df()
+    finally:
+        duck.close()
+
+
+def _error_statuses(statuses: pd.Series) -> pa.Table:
+    """Each status seen, and whether it is an error word or an HTTP status of 400 and above."""
+    status = statuses.fillna("").astype(str).str.lower()
+    numeric = pd.to_numeric(status, errors="coerce")
+    flags = status.isin(ERROR_STATUSES) | (numeric >= 400)
+    return pa.table({"status": pa.array(statuses.astype(object).where(statuses.notna(), None), pa.string()),
+                     "is_error": pa.array(flags.to_numpy(), pa.bool_())})
 
 
 def unknown_customer_quarantine(unknown: pd.DataFrame) -> pd.DataFrame:

@@ -19,20 +19,29 @@ import csv
 import datetime as dt
 import gzip
 import hashlib
+import io
 import json
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+import numpy as np
+import pyarrow as pa
+
+from hub import usage_parse
 from hub.values import number, text
+
+if TYPE_CHECKING:
+    import duckdb
 
 USAGE_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".csv", ".csv.gz")
 WRITING_SUFFIXES = (".part", ".tmp")
 REQUIRED = ("timestamp", "customer_id", "event")
 NUMERIC = ("bytes", "latency_ms", "cost")
 BOM = b"\xef\xbb\xbf"
+BLOCK_BYTES = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -90,19 +99,27 @@ class Segment:
     path: Path
     start_line: int
     lines_in: int = 0
-    events: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # events read line by line
+    tables: list[pa.Table] = field(default_factory=list)      # events read a block at a time
     quarantined: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, text)
     state: FileState | None = None
     file_reason: str | None = None  # the file as a whole could not be read
     waiting: str | None = None      # nothing read yet: the file is still being written
+
+    def events(self) -> pa.Table:
+        """Every event read, as ``hub.usage_parse.EVENT_SCHEMA`` rows."""
+        return pa.concat_tables([*self.tables, rows_table(self.rows)])
 
 
 def _open(path: Path) -> IO[bytes]:
     return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
 
 
-def read_segment(path: Path, state: FileState | None, rules: UsageRules, now: dt.datetime) -> Segment:
-    """Read ``path`` from where ``state`` left it: new complete lines, parsed and validated."""
+def read_segment(path: Path, state: FileState | None, rules: UsageRules, now: dt.datetime,
+                 duck: duckdb.DuckDBPyConnection | None = None, *, per_line: bool = False) -> Segment:
+    """Read ``path`` from where ``state`` left it: new complete lines, parsed and validated
+    (JSON Lines a block at a time through ``duck``; CSV, or everything when ``per_line``, line by
+    line — the reference the block path is tested against)."""
     stat = path.stat()
     quiet = now.timestamp() - stat.st_mtime >= rules.stable_seconds
     previous = state or FileState(path=str(path))
@@ -113,7 +130,10 @@ def read_segment(path: Path, state: FileState | None, rules: UsageRules, now: dt
         with _open(path) as stream:
             header = _resume(stream, previous, digest, new)
             segment.start_line = new.lines_read
-            _read_lines(stream, path, header, segment, new, digest, rules, now, quiet)
+            if per_line or is_csv(path):
+                _read_lines(stream, path, header, segment, new, digest, rules, now, quiet)
+            else:
+                _read_blocks(stream, path, segment, new, digest, rules, now, quiet, duck or usage_parse.connect())
     except (EOFError, OSError, zlib.error) as exc:
         reason = _unreadable(path, exc)
         if not quiet:
@@ -153,6 +173,7 @@ def _csv_header(first: bytes) -> list[str]:
 
 def _read_lines(stream: IO[bytes], path: Path, header: list[str] | None, segment: Segment, state: FileState,
                 digest: Any, rules: UsageRules, now: dt.datetime, quiet: bool) -> None:
+    """Line by line: CSV files, and JSON Lines files from a line longer than ``max_line_bytes`` on."""
     csv_file = is_csv(path)
     waiting = False
     for raw, taken, hashed in _raw_lines(stream, rules.max_line_bytes, digest):
@@ -163,30 +184,104 @@ def _read_lines(stream: IO[bytes], path: Path, header: list[str] | None, segment
             digest.update(raw)
         state.bytes_read += taken
         state.lines_read += 1
-        number_ = state.lines_read
-        if number_ == 1:
-            raw = raw.removeprefix(BOM)
-        if csv_file and number_ == 1:
-            header = _csv_header(raw)
+        if csv_file and state.lines_read == 1:
+            header = _csv_header(raw.removeprefix(BOM))
             continue
-        line = raw.decode("utf-8", "replace").rstrip("\r\n")
-        if not line.strip():
-            continue
-        segment.lines_in += 1
-        if hashed:
-            segment.quarantined.append((number_, f"line longer than {rules.max_line_bytes} bytes", line[:200]))
-            continue
-        row, reason = _parse_csv(line, header) if csv_file else _parse_json(line)
-        if row is not None:
-            clean, reason = validate(row, rules, now)
-            if clean is not None:
-                clean["line_no"] = number_
-                clean["line_text"] = line
-                segment.events.append(clean)
-                continue
-        segment.quarantined.append((number_, reason or "unreadable line", line))
+        take_line(segment, raw, state.lines_read, hashed, (header or []) if csv_file else None, rules, now)
     # Read to the end: the digest of everything read names the content (a copy has the same one).
     state.content_digest = None if waiting else digest.copy().hexdigest()
+
+
+def take_line(segment: Segment, raw: bytes, number_: int, hashed: bool, header: list[str] | None,
+              rules: UsageRules, now: dt.datetime) -> None:
+    """One line (newline kept; cut to ``max_line_bytes + 1`` when ``hashed``): an event, a
+    quarantined line with its reason, or nothing when it is blank. ``header`` for a CSV file."""
+    if number_ == 1:
+        raw = raw.removeprefix(BOM)
+    line = raw.decode("utf-8", "replace").rstrip("\r\n")
+    if not line.strip():
+        return
+    segment.lines_in += 1
+    if hashed:
+        segment.quarantined.append((number_, f"line longer than {rules.max_line_bytes} bytes", line[:200]))
+        return
+    row, reason = _parse_csv(line, header) if header is not None else _parse_json(line)
+    if row is not None:
+        clean, reason = validate(row, rules, now)
+        if clean is not None:
+            clean["line_no"] = number_
+            clean["line_text"] = line
+            segment.rows.append(clean)
+            return
+    segment.quarantined.append((number_, reason or "unreadable line", line))
+
+
+def _read_blocks(stream: IO[bytes], path: Path, segment: Segment, state: FileState, digest: Any,
+                 rules: UsageRules, now: dt.datetime, quiet: bool, duck: duckdb.DuckDBPyConnection) -> None:
+    """JSON Lines a block of complete lines at a time: the same lines, numbers, digest and outcome
+    as ``_read_lines``, which takes over from a line longer than ``max_line_bytes`` still unfinished
+    at a block's end (it hashes such a line chunk by chunk instead of holding it)."""
+    limit = rules.max_line_bytes
+    carry = b""
+    while True:
+        chunk = stream.read(BLOCK_BYTES)
+        data = carry + chunk if carry else chunk
+        cut = data.rfind(b"\n") + 1 if chunk else len(data)
+        if len(data) - cut > limit:  # an unfinished line already too long: line by line from here
+            _take_block(data[:cut], segment, state, digest, rules, now, duck)
+            _read_lines(_Rejoined(data[cut:], stream), path, None, segment, state, digest, rules, now, quiet)
+            return
+        if not chunk and data and not data.endswith(b"\n") and not quiet:
+            state.content_digest = None  # the writer is mid-line: this line waits for the next run
+            return
+        _take_block(data[:cut], segment, state, digest, rules, now, duck)
+        carry = data[cut:]
+        if not chunk:
+            state.content_digest = digest.copy().hexdigest()
+            return
+
+
+def _take_block(block: bytes, segment: Segment, state: FileState, digest: Any, rules: UsageRules,
+                now: dt.datetime, duck: duckdb.DuckDBPyConnection) -> None:
+    """Complete lines: the fast path takes what it can prove good, ``take_line`` the rest."""
+    if not block:
+        return
+    digest.update(block)
+    first = state.lines_read + 1
+    state.bytes_read += len(block)
+    lines, spans, slow = usage_parse.line_table(block, first, rules.max_line_bytes)
+    state.lines_read += len(slow)
+    fast = usage_parse.fast_events(duck, lines, rules, now)
+    taken = np.zeros(len(slow), dtype=bool)
+    taken[fast["line_no"].to_numpy() - first] = True
+    segment.tables.append(fast)
+    segment.lines_in += len(fast)
+    for i in np.flatnonzero(~taken).tolist():
+        raw = block[spans[0, i]:spans[0, i] + spans[1, i]]
+        hashed = len(raw) > rules.max_line_bytes + 1
+        take_line(segment, raw[:rules.max_line_bytes + 1] if hashed else raw, first + i, hashed, None, rules, now)
+
+
+class _Rejoined:
+    """Bytes already read, then the rest of the stream, as one stream to read lines from."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head, self._stream = io.BytesIO(head), stream
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self._head.readline(size)
+        if line.endswith(b"\n") or (size >= 0 and len(line) >= size):
+            return line
+        return line + self._stream.readline(size - len(line) if size >= 0 else -1)
+
+
+def rows_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Events read line by line as ``EVENT_SCHEMA`` rows (their key: line content and number)."""
+    return pa.Table.from_pylist([{
+        **row, "event_at": dt.datetime.fromisoformat(row["event_at"]),
+        "event_key": f"{hashlib.sha1(row['line_text'].encode('utf-8', 'surrogatepass')).hexdigest()[:20]}"
+                     f":{row['line_no']}",
+    } for row in rows], schema=usage_parse.EVENT_SCHEMA)
 
 
 def _raw_lines(stream: IO[bytes], limit: int, digest: Any) -> Iterator[tuple[bytes, int, bool]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hub.usage import ingest_usage_files, list_usage_files, usage_daily
+from hub.usage import ingest_usage_files, list_usage_files, read_usage_events, usage_daily
 from hub.warehouse import Warehouse
 
 
@@ -46,13 +46,13 @@ def test_every_line_is_loaded_or_quarantined_once(warehouse: Warehouse, tmp_path
         assert expected in reasons
     again = ingest_usage_files(warehouse, files)
     assert (again.files_read, again.files_skipped) == (0, 2)
-    assert warehouse.count("raw", "usage_events") == 5
+    assert len(read_usage_events(warehouse)) == 5
 
 
 def test_daily_rollup_counts_calls_errors_and_unknown_customers(warehouse: Warehouse, tmp_path: Path) -> None:
     _write(tmp_path)
     ingest_usage_files(warehouse, list_usage_files(tmp_path))
-    events = warehouse.read("raw", "usage_events")
+    events = read_usage_events(warehouse)
     daily, unknown = usage_daily(events, pd.DataFrame(), {"BETA-000001": "cus_a", "001X": "cus_b"})
     day = daily.set_index(["customer_id", "date"])
     assert day.loc[("cus_a", "2026-11-20"), "api_calls"] == 2

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.usage import UsageRules, ingest_usage_files, list_usage_files
+from hub.usage import UsageRules, ingest_usage_files, list_usage_files, read_usage_events
 from hub.warehouse import Warehouse
 
 GOOD = {"timestamp": "2026-11-20T10:00:00Z", "customer_id": "BETA-000001", "event": "api_call", "status": "ok"}
@@ -40,7 +40,7 @@ def _accounting(warehouse: Warehouse) -> None:
     """Per file: lines in = loaded + quarantined, and the database holds exactly those rows."""
     state = warehouse.read("raw", "usage_file_state")
     assert (state["lines_in"] == state["lines_loaded"] + state["lines_quarantined"]).all(), state
-    events = warehouse.read("raw", "usage_events", ["file_name"])["file_name"].value_counts()
+    events = read_usage_events(warehouse)["file_name"].value_counts()
     quarantine = warehouse.read("raw", "quarantine", ["source_object", "record_key"])
     lines = quarantine[quarantine["source_object"] == "usage_log"]["record_key"].str.rsplit(":", n=1).str[0]
     for row in state.itertuples():
@@ -85,7 +85,7 @@ def test_a_hostile_line_is_quarantined_and_the_rest_loads(warehouse: Warehouse, 
 def test_nul_and_surrogates_are_made_storable(warehouse: Warehouse, tmp_path: Path) -> None:
     _write_lines(tmp_path / "a.jsonl", [HOSTILE_LINES["lone surrogate"], HOSTILE_LINES["NUL in a string"]])
     assert _ingest(warehouse, tmp_path).lines_loaded == 2
-    refs = set(warehouse.read("raw", "usage_events", ["customer_ref"])["customer_ref"])
+    refs = set(read_usage_events(warehouse)["customer_ref"])
     assert refs == {"\ufffd", "BETAX"}
 
 
@@ -96,7 +96,7 @@ def test_bounds_and_time_rules_name_the_setting(warehouse: Warehouse, tmp_path: 
     reasons = " | ".join(warehouse.read("raw", "quarantine")["reason"])
     assert "usage.max_count" in reasons and "in the future" in reasons
     assert stats.lines_loaded == 1  # a time without a zone is read as UTC (usage.naive_timestamps)
-    assert warehouse.read("raw", "usage_events")["event_at"].astype(str).str.startswith("2026-11-20").all()
+    assert read_usage_events(warehouse)["event_at"].astype(str).str.startswith("2026-11-20").all()
 
 
 @pytest.mark.parametrize("kind", ["truncated gzip", "plain text named .gz"])
@@ -141,8 +141,8 @@ def test_a_growing_file_loads_each_line_once(warehouse: Warehouse, tmp_path: Pat
     _age(path, 0.5)
     again = _ingest(warehouse, tmp_path)
     assert (again.lines_in, again.lines_loaded) == (2, 2)
-    assert warehouse.count("raw", "usage_events") == 5
-    users = sorted(warehouse.read("raw", "usage_events", ["user_id"])["user_id"])
+    assert len(read_usage_events(warehouse)) == 5
+    users = sorted(read_usage_events(warehouse)["user_id"])
     assert users == ["u0", "u1", "u2", "u3", "u4"]
     _accounting(warehouse)
 
@@ -160,7 +160,7 @@ def test_the_same_lines_under_another_name_or_compression_load_once(warehouse: W
     _write_lines(tmp_path / "day.jsonl.gz", lines, gz=True)
     _write_lines(tmp_path / "copy-of-day.jsonl", lines)
     stats = _ingest(warehouse, tmp_path)
-    assert warehouse.count("raw", "usage_events") == 5
+    assert len(read_usage_events(warehouse)) == 5
     assert stats.files_duplicate == 2
     _accounting(warehouse)
 

@@ -12,31 +12,30 @@ from hub.warehouse import Warehouse
 
 
 @step(assets=("raw/usage/events",),
-      writes=("raw.usage_events", "raw.usage_files", "raw.usage_file_state", "raw.quarantine"),
-      history=("raw.usage_events", "raw.usage_files", "raw.usage_file_state"))
+      writes=("raw.usage_files", "raw.usage_file_state", "raw.quarantine", "raw.usage_events"),
+      history=("raw.usage_files", "raw.usage_file_state", "raw.usage_events"))
 def ingest_usage(warehouse: Warehouse, directory: Path, config: dict[str, Any] | None = None) -> StepResult:
-    """Load what is new in the landing directory's usage files (new files, appended lines)."""
+    """Land what is new in the landing directory's usage files (new files, appended lines): events
+    as Parquet by day beside the warehouse, the ledger, file states and quarantine in it. Events an
+    earlier version kept in ``raw.usage_events`` move to the Parquet store on the first run."""
     rules = usage.UsageRules.from_config((config or {}).get("usage"))
     stats = usage.ingest_usage_files(warehouse, usage.list_usage_files(directory), rules)
+    ledger = warehouse.read("raw", "usage_files", ["lines_loaded"])
     return StepResult(stats.lines_loaded, {**stats.as_metadata(), "directory": str(directory),
-                                           "events_total": warehouse.count("raw", "usage_events")})
+                                           "events_total": int(ledger["lines_loaded"].sum())})
 
 
 @step(assets=("analytics/usage_daily", "analytics/customer_usage"),
-      reads=("raw.usage_events", "staging.usage_reports", "staging.companies", "analytics.customer_sources"),
+      reads=("raw.usage_files", "staging.usage_reports", "staging.companies", "analytics.customer_sources"),
       writes=("analytics.usage_daily", "analytics.customer_usage", "raw.quarantine"))
 def build_usage_daily(warehouse: Warehouse) -> StepResult:
-    """``usage_daily`` from the usage events and Airtable's reported usage, and the per-customer
-    ``customer_usage`` milestones; events naming an unknown customer are quarantined (and come
-    back by themselves once a source knows them)."""
-    events = warehouse.read("raw", "usage_events",
-                            ["event_key", "file_name", "line_no", "event_at", "customer_ref", "event", "status",
-                             "user_id", "bytes", "cost", "event_count"])
+    """``usage_daily`` from the usage events (the reads ``raw.usage_files`` ledgers) and Airtable's
+    reported usage, and the per-customer ``customer_usage`` milestones; events naming an unknown
+    customer are quarantined (and come back by themselves once a source knows them)."""
     reports = with_customer(warehouse.read("staging", "usage_reports"), crosswalk(warehouse))
-    lookup = customer_lookup(warehouse)
-    daily, unknown = usage.usage_daily(events, reports, lookup)
-    product = events[events["event"].isin(list(PRODUCT_MILESTONES))]
-    summary = usage_summary(daily, product.assign(customer_id=product["customer_ref"].map(lookup)))
+    result = usage.daily_from_store(warehouse, reports, customer_lookup(warehouse), list(PRODUCT_MILESTONES))
+    daily, unknown = result.daily, result.unknown
+    summary = usage_summary(daily, result.product_events)
     quarantine = warehouse.table("raw", "quarantine")
     with warehouse.transaction() as conn:
         warehouse.write("analytics", "usage_daily", daily, mode="replace", conn=conn)
@@ -46,7 +45,7 @@ def build_usage_daily(warehouse: Warehouse) -> StepResult:
         warehouse.write("raw", "quarantine", usage.unknown_customer_quarantine(unknown),
                         key=["quarantine_id"], conn=conn)
     return StepResult(len(daily), {
-        "events": len(events), "events_unknown_customer": len(unknown),
+        "events": result.events, "events_unknown_customer": len(unknown),
         "customers": int(daily["customer_id"].nunique()) if len(daily) else 0,
         "days": int(daily["date"].nunique()) if len(daily) else 0,
         "customers_with_api_key": int(summary["api_key_created_at"].notna().sum()),

@@ -1,0 +1,65 @@
+"""Raw usage events as Parquet files partitioned by day, next to the warehouse that ledgers them.
+
+One file per read of a usage-log file and UTC day: ``<root>/day=2026-11-20/<file_digest>.parquet``,
+where ``file_digest`` is the read's row in ``raw.usage_files``. The ledger decides what is live: a
+Parquet file whose read the warehouse never committed (a crash between the two) or no longer has
+(a dropped warehouse) is not read, and a read that is repeated writes the same name again. The
+warehouse holds ``usage_daily``, the ledger, the file states and the quarantine; the events, one
+row each, stay here, queryable through DuckDB (``hub usage-events`` in the README).
+
+Where: next to the database file for SQLite (``.hub/usage_events``), and
+``HUB_HOME/usage_events/<database>`` for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+
+from hub.config import settings
+from hub.warehouse import Warehouse
+
+# Few distinct values: dictionary-encoded (the keys, unique, compress better without).
+DICTIONARY = ["customer_ref", "event", "status", "user_id", "file_name", "_loaded_at"]
+
+
+class UsageEventStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def of(cls, warehouse: Warehouse) -> UsageEventStore:
+        url = sa.make_url(warehouse.url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return cls(Path(url.database).resolve().parent / "usage_events")
+        return cls(settings().home / "usage_events" / (url.database or "warehouse"))
+
+    def write(self, file_digest: str, events: pa.Table, file_name: str, loaded_at: dt.datetime) -> int:
+        """One read's events, one Parquet file per UTC day; each written whole or not at all."""
+        if not len(events):
+            return 0
+        events = events.append_column("file_name", pa.repeat(pa.scalar(file_name, pa.string()), len(events)))
+        events = events.append_column("_loaded_at", pa.repeat(pa.scalar(loaded_at, pa.timestamp("us", tz="UTC")),
+                                                               len(events)))
+        days = pc.cast(events["event_at"], pa.date32())
+        for day in pc.unique(days).to_pylist():
+            folder = self.root / f"day={day.isoformat()}"
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / f"{file_digest}.parquet"
+            part = target.with_suffix(".parquet.tmp")
+            pq.write_table(events.filter(pc.equal(days, pa.scalar(day, pa.date32()))), part, compression="zstd",
+                           use_dictionary=DICTIONARY)
+            os.replace(part, target)
+        return len(events)
+
+    def files(self, live: set[str]) -> list[Path]:
+        """The Parquet files of the reads the ledger holds."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p for p in self.root.glob("day=*/*.parquet") if p.stem in live)

@@ -1,0 +1,122 @@
+"""The column-wise path reads every line exactly as the line-by-line rules do: same events (fields,
+keys, line numbers), same quarantined lines with the same reasons, same digest and counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from hub.usage_files import BLOCK_BYTES, UsageRules, read_segment
+
+NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+STAMPS = ["2026-11-20T10:00:00Z", "2026-11-20T10:00:00", "2026-11-20 10:00:00Z", "2026-11-20T10:00:00.5Z",
+          "2026-11-20T10:00:00.123456+05:30", "2026-11-20T10:00:00.1234567Z", "2026-11-20T24:00:00Z",
+          "2026-11-20T10:00:60Z", "2026-02-29T10:00:00Z", "2024-02-29T10:00:00-23:59", "2026-11-20T10:00Z",
+          "2026-11-20t10:00:00z", "1899-12-31T23:30:00-01:00", "1900-01-01T00:30:00+01:00", "0000-01-01T00:00:00Z",
+          "2026-11-30T12:59:59Z", "2026-11-30T13:00:01Z", "2099-01-01T00:00:00Z", " 2026-11-20T10:00:00Z",
+          "2026-11-20T10:00:00+0100", "2026-11-20", "yesterday", "", 1700000000, None]
+TEXTS = ["BETA-000001", " BETA-1 ", "", "   ", "x" * 30, "café", "a\\u0000b", "\\ud800", 'q\\"uote', "tab\\there",
+         123, 1.5, True, None, [], ["BETA-2"], {"a": 1}, "count", "timestamp"]
+NUMBERS = [0, 5, -1, 1.5, 1e15, 1e16, "12", "1,200", " 12", "", "$3.50", "12%", "1e3", "abc", True, None, [1], -0.0,
+           "NaN", "Infinity", 10**9, 2.5, 7, "007", 1e-7]
+
+
+GOOD = {"timestamp": ["2026-11-20T10:00:00Z", "2026-11-21T23:59:59.250+01:00", "2026-11-20 08:00:00Z"],
+        "customer_id": ["BETA-000001", "001X"], "event": ["api_call", "sign", "verify"],
+        "status": ["ok", "500", "error", None], "user_id": ["u1", "u2", None],
+        "bytes": [100, 2.5, "12"], "latency_ms": [12.5, None], "cost": [0.01, 0.1], "count": [1, 3, "2"]}
+ODD = {"timestamp": STAMPS, "customer_id": TEXTS, "event": TEXTS, "status": TEXTS, "user_id": TEXTS,
+       "bytes": NUMBERS, "latency_ms": NUMBERS, "cost": NUMBERS, "count": NUMBERS}
+
+
+def _line(rng: random.Random) -> str:
+    record: dict[str, object] = {}
+    for name, good in GOOD.items():
+        if rng.random() < 0.93:
+            record[name] = rng.choice(good if rng.random() < 0.9 else ODD[name])
+    if rng.random() < 0.1:
+        record["extra"] = {"nested": [1, 2, {"deep": None}]}
+    text = json.dumps(record, ensure_ascii=rng.random() < 0.7).replace("\\\\", "\\")
+    roll = rng.random()
+    if roll < 0.03:
+        text = text[:-1] + ', "event": "dup"}'  # a field repeated: the last one counts
+    elif roll < 0.06:
+        text = text[:-1] + ",}"  # a trailing comma
+    elif roll < 0.08:
+        text = text.replace(": ", ":\t", 1)
+    elif roll < 0.10:
+        text = text[: len(text) // 2]
+    elif roll < 0.12:
+        text = text.replace("1.5", "NaN")
+    elif roll < 0.14:
+        text = "   "
+    elif roll < 0.16:
+        text = "[" * 600 + "]" * 600
+    elif roll < 0.18:
+        text = text + "\r"
+    return text
+
+
+def _segments(path: Path, rules: UsageRules) -> tuple:
+    block = read_segment(path, None, rules, NOW)
+    line = read_segment(path, None, rules, NOW, per_line=True)
+    return block, line
+
+
+def _same(block, line) -> None:
+    assert (block.lines_in, block.start_line) == (line.lines_in, line.start_line)
+    assert block.quarantined == line.quarantined
+    assert block.state == line.state
+    ours, theirs = (s.events().sort_by("line_no") for s in (block, line))
+    assert ours.schema == theirs.schema
+    assert ours.to_pylist() == theirs.to_pylist()
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("rules", [UsageRules(), UsageRules(naive_timestamps="reject", max_count=100,
+                                                            max_number=1e6, max_future_minutes=0)])
+def test_block_and_line_by_line_agree_on_odd_lines(tmp_path: Path, seed: int, rules: UsageRules) -> None:
+    rng = random.Random(seed)
+    lines = [_line(rng) for _ in range(1500)]
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" * (seed % 2) + ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"))
+    block, line = _segments(path, rules)
+    assert block.lines_in > 1000 and len(block.quarantined) > 100 and len(line.rows) > 100
+    assert sum(len(t) for t in block.tables) > 100  # the fast path took its share
+    _same(block, line)
+
+
+def test_invalid_utf8_long_lines_and_an_unfinished_line_agree(tmp_path: Path) -> None:
+    good = json.dumps({"timestamp": "2026-11-20T10:00:00Z", "customer_id": "B", "event": "api_call"})
+    rules = UsageRules(max_line_bytes=300)
+    body = b"\n".join([good.encode(), b'{"timestamp": "\xff\xfe", "customer_id": "B", "event": "x"}',
+                       b"x" * 5000, good.encode() + b" " * 250, good.encode() + b" " * 260, good.encode()])
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(body + b"\n" + good.encode()[:20])
+    stamp = NOW.timestamp() - 1  # still being written: the unfinished last line waits
+    os.utime(path, (stamp, stamp))
+    block, line = _segments(path, rules)
+    assert block.state.content_digest is None and block.lines_in == 6
+    _same(block, line)
+    stamp = NOW.timestamp() - 3600
+    os.utime(path, (stamp, stamp))
+    _same(*_segments(path, rules))
+
+
+def test_a_long_unfinished_line_at_a_block_end_is_read_line_by_line(tmp_path: Path) -> None:
+    good = json.dumps({"timestamp": "2026-11-20T10:00:00Z", "customer_id": "B", "event": "api_call"}) + "\n"
+    count = BLOCK_BYTES // len(good)
+    path = tmp_path / "big.jsonl"
+    path.write_text(good * count + "y" * 200_000 + "\n" + good * 3)
+    stamp = NOW.timestamp() - 3600
+    os.utime(path, (stamp, stamp))
+    block, line = _segments(path, UsageRules())
+    assert block.lines_in == count + 4 and len(block.quarantined) == 1
+    _same(block, line)
+    assert isinstance(block.events(), pa.Table)
