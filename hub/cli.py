@@ -318,6 +318,20 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def dictionary(args: argparse.Namespace) -> int:
+    from hub import dictionary as data_dictionary
+
+    if args.write:
+        for path in data_dictionary.write():
+            print(f"wrote {path.relative_to(data_dictionary.ROOT)}")
+        return 0
+    stale = data_dictionary.stale_files()
+    for path in stale:
+        print(f"hub dictionary: {path.relative_to(data_dictionary.ROOT)} is stale: run `hub dictionary --write`",
+              file=sys.stderr)
+    return 1 if stale else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hub", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -368,6 +382,10 @@ def main(argv: list[str] | None = None) -> int:
     from hub.governance.cli import add_parser as add_erase_parser
 
     add_erase_parser(commands)  # hub erase …: right to erasure (docs/governance.md)
+    p = commands.add_parser("dictionary", help="check docs/data-dictionary.md and the PostgreSQL COMMENTs "
+                                               "against hub/dictionary.yaml, or --write them")
+    p.add_argument("--write", action="store_true", help="regenerate the files that are stale")
+    p.set_defaults(func=dictionary)
     args = parser.parse_args(argv)
     from hub.config import ConfigError
 

@@ -17,6 +17,7 @@ from assets.hubspot import hubspot_assets
 from assets.jobs import JOBS
 from assets.salesforce import salesforce_assets
 from hub.config import load_config, settings
+from hub.dictionary import with_column_schemas
 from resources.airtable import AirtableResource
 from resources.alerting import AlertChannelsResource
 from resources.config import HubConfigResource
@@ -70,9 +71,11 @@ def build_definitions() -> dg.Definitions:
     # HUB_CONFIG is checked once, here, before any step: a wrong key or type is one message.
     load_config(settings().config_file)
     return dg.Definitions(
-        assets=[*airtable_assets, *hubspot_assets, *salesforce_assets,
-                *dg.load_assets_from_modules([usage, staging, customers, health, alerts, tracking, predictions,
-                                               governance])],
+        # Each asset's Columns tab from the data dictionary (hub/dictionary.yaml).
+        assets=with_column_schemas([
+            *airtable_assets, *hubspot_assets, *salesforce_assets,
+            *dg.load_assets_from_modules([usage, staging, customers, health, alerts, tracking, predictions,
+                                          governance])]),
         asset_checks=[customers.customers_are_unique, health.customer_health_is_consistent],
         jobs=JOBS,
         schedules=[nightly_sync_schedule, retention_schedule],

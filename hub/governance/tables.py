@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from hub import dictionary
 from hub.warehouse import LAYERS, Warehouse
 
 # Columns that hold personal data by name: email addresses, phone numbers, people's names.
@@ -67,5 +68,7 @@ def is_text(column: sa.Column) -> bool:
 
 
 def pii_columns(layer: str, table: str, columns: list[str]) -> list[str]:
-    """The columns of a table that hold personal data (the data dictionary's PII tag)."""
-    return [c for c in columns if PII_COLUMN.search(c) or (layer, table, c) in PERSON_NAME_COLUMNS]
+    """The columns of a table that hold personal data: tagged ``pii`` in the data dictionary
+    (hub/dictionary.yaml), or named like personal data (a column the dictionary does not know yet)."""
+    tagged = set(dictionary.pii_columns(layer, table))
+    return [c for c in columns if c in tagged or PII_COLUMN.search(c) or (layer, table, c) in PERSON_NAME_COLUMNS]
