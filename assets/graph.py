@@ -14,7 +14,8 @@ import hub.pipeline.kpis
 import hub.pipeline.retention
 import hub.pipeline.unified
 import hub.pipeline.usage
-import hub.predict.store  # noqa: F401
+import hub.predict.store
+import hub.reports.store  # noqa: F401
 from hub.pipeline.steps import STEPS, Step, upstream_assets
 
 

@@ -8,11 +8,12 @@ from assets.alerts import ALERTS
 from assets.customers import CUSTOMERS
 from assets.governance import RETENTION_RUNS
 from assets.health import CUSTOMER_HEALTH, KPI_DAILY
+from assets.reports import MONTHLY_REPORTS, REPORT_KEYS, WEEKLY_REPORTS
 from assets.usage import CUSTOMER_USAGE, USAGE_DAILY, USAGE_EVENTS
 
 nightly_sync = dg.define_asset_job(
     "nightly_sync",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(RETENTION_RUNS),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(RETENTION_RUNS, *REPORT_KEYS),
     description="Everything, from the sources to the alerts: CRM and Airtable sync, usage logs, "
                 "reconciliation, health, KPIs, alerts.",
     tags={"hub/job": "nightly_sync"},
@@ -43,4 +44,15 @@ retention = dg.define_asset_job(
     description="Delete what each layer keeps no longer (HUB_CONFIG `retention:`) and record what was removed.",
 )
 
-JOBS = [nightly_sync, usage_ingest, health_recalculation, alert_evaluation, retention]
+# Partitioned by week and by month: their own jobs and schedules (schedules/reports.py), not nightly's.
+weekly_reports = dg.define_asset_job(
+    "weekly_reports", selection=dg.AssetSelection.assets(*WEEKLY_REPORTS),
+    description="Render the weekly reports (acquisition, beta engagement, revenue pipeline, customer success) "
+                "for one ISO week.")
+
+monthly_reports = dg.define_asset_job(
+    "monthly_reports", selection=dg.AssetSelection.assets(*MONTHLY_REPORTS),
+    description="Render the monthly reports (product-market fit, customer satisfaction, business review) for one month.")
+
+JOBS = [nightly_sync, usage_ingest, health_recalculation, alert_evaluation, retention, weekly_reports,
+        monthly_reports]

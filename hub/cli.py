@@ -181,6 +181,11 @@ def _run_once(written: list[Path], started: float) -> int:
     alerts = warehouse.read("analytics", "alerts", ["rule", "status"])
     open_alerts = alerts[alerts["status"] == "open"]["rule"].value_counts()
     print("\nopen alerts: " + (", ".join(f"{rule} {n}" for rule, n in open_alerts.items()) or "none"))
+    from hub.reports.cli import print_rendered, render_weekly_for_demo
+
+    print(f"\nreports (last complete week; `hub report <name> --period 2026-W48` for any other), "
+          f"in {s.home / 'reports'}:")
+    print_rendered(render_weekly_for_demo(warehouse, s.home))
     print(f"\nwarehouse: {warehouse.describe()}")
     print(f"Dagster instance: {s.dagster_home}")
     print(f"open the UI on the same data: hub demo --ui   (or: DAGSTER_HOME={s.dagster_home} "
@@ -382,6 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     from hub.governance.cli import add_parser as add_erase_parser
 
     add_erase_parser(commands)  # hub erase …: right to erasure (docs/governance.md)
+    from hub.reports.cli import add_parser as add_report_parser
+
+    add_report_parser(commands)  # hub report …: the weekly and monthly reports (README "Reports")
     p = commands.add_parser("dictionary", help="check docs/data-dictionary.md and the PostgreSQL COMMENTs "
                                                "against hub/dictionary.yaml, or --write them")
     p.add_argument("--write", action="store_true", help="regenerate the files that are stale")

@@ -10,7 +10,17 @@ import os
 
 import dagster as dg
 
-from assets import alerts, customers, governance, health, predictions, staging, tracking, usage
+from assets import (
+    alerts,
+    customers,
+    governance,
+    health,
+    predictions,
+    reports,
+    staging,
+    tracking,
+    usage,
+)
 from assets.airtable import airtable_assets
 from assets.execution import executor_from_environment
 from assets.hubspot import hubspot_assets
@@ -25,6 +35,7 @@ from resources.hubspot import HubSpotResource
 from resources.salesforce import SalesforceResource
 from resources.warehouse import WarehouseResource
 from schedules.nightly import nightly_sync_schedule
+from schedules.reports import monthly_reports_schedule, weekly_reports_schedule
 from schedules.retention import retention_schedule
 from sensors.alerts import alert_delivery_sensor, asset_check_alert_sensor
 from sensors.audit import audit_run_failure_sensor, audit_run_success_sensor
@@ -75,10 +86,10 @@ def build_definitions() -> dg.Definitions:
         assets=with_column_schemas([
             *airtable_assets, *hubspot_assets, *salesforce_assets,
             *dg.load_assets_from_modules([usage, staging, customers, health, alerts, tracking, predictions,
-                                          governance])]),
+                                          governance, reports])]),
         asset_checks=[customers.customers_are_unique, health.customer_health_is_consistent],
         jobs=JOBS,
-        schedules=[nightly_sync_schedule, retention_schedule],
+        schedules=[nightly_sync_schedule, retention_schedule, weekly_reports_schedule, monthly_reports_schedule],
         sensors=[usage_log_sensor, health_recalculation_sensor, threshold_alert_sensor, alert_delivery_sensor,
                  asset_check_alert_sensor, run_failure_alert_sensor, run_success_clears_alert_sensor,
                  events_sensor, tracking_file_sensor, audit_run_success_sensor, audit_run_failure_sensor],

@@ -1,0 +1,99 @@
+"""The reports' charts as PNG files (matplotlib, Agg backend: no display needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
+import pandas as pd  # noqa: E402
+
+BAND_COLOURS = {"excellent": "#1b7a43", "good": "#2e9e5b", "green": "#2e9e5b", "yellow": "#e8b730",
+                "at_risk": "#e8b730", "critical": "#d64545", "red": "#d64545", "churned": "#7a2e2e",
+                "insufficient_data": "#9aa0a6", "unknown": "#9aa0a6", "info": "#2f6fba"}
+SERIES_COLOURS = ["#2f6fba", "#e07b39", "#2e9e5b", "#8e5cc4", "#d64545"]
+SIZE = (7.0, 3.4)
+
+
+def _finish(fig: plt.Figure, ax: plt.Axes, path: Path, title: str, empty: bool) -> Path:
+    ax.set_title(title, fontsize=11, loc="left")
+    if empty:
+        ax.text(0.5, 0.5, "no data in this period", ha="center", va="center", transform=ax.transAxes,
+                color="#666666")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, facecolor="white")
+    plt.close(fig)
+    return path
+
+
+def trend(path: Path, title: str, series: Mapping[str, pd.Series], *, ylabel: str = "",
+          highlight: tuple[pd.Timestamp, pd.Timestamp] | None = None, target: float | None = None) -> Path:
+    """Lines over time (index: timestamps or period labels); the report's period shaded."""
+    fig, ax = plt.subplots(figsize=SIZE)
+    empty = True
+    for n, (label, values) in enumerate(series.items()):
+        values = values.dropna()
+        if len(values):
+            empty = False
+            x = [str(i) for i in values.index] if not isinstance(values.index, pd.DatetimeIndex) else values.index
+            ax.plot(x, values.to_numpy(), marker="o" if len(values) <= 16 else None, markersize=4, label=label,
+                    color=SERIES_COLOURS[n % len(SERIES_COLOURS)], linewidth=2)
+    if highlight is not None and not empty:
+        ax.axvspan(highlight[0].tz_localize(None) if highlight[0].tzinfo else highlight[0],
+                   highlight[1].tz_localize(None) if highlight[1].tzinfo else highlight[1],
+                   color="#2f6fba", alpha=0.08, label="this period")
+    if target is not None and not empty:
+        ax.axhline(target, color="#666666", linestyle="--", linewidth=1, label=f"target {target:g}")
+    if not empty:
+        ax.legend(fontsize=8, frameon=False)
+        ax.tick_params(axis="x", labelsize=8, rotation=30)
+    ax.set_ylabel(ylabel)
+    return _finish(fig, ax, path, title, empty)
+
+
+def bars(path: Path, title: str, values: Mapping[str, float], *, colours: Sequence[str] | None = None,
+         horizontal: bool = False, xlabel: str = "") -> Path:
+    """One bar per label (horizontal for long labels, largest on top)."""
+    fig, ax = plt.subplots(figsize=SIZE)
+    labels, heights = [str(k) for k in values], [float(v) for v in values.values()]
+    colour = list(colours) if colours else [SERIES_COLOURS[0]] * len(labels)
+    if horizontal:
+        ax.barh(labels[::-1], heights[::-1], color=colour[::-1])
+        ax.set_xlabel(xlabel)
+    else:
+        ax.bar(labels, heights, color=colour)
+        ax.set_ylabel(xlabel)
+        ax.tick_params(axis="x", labelsize=8)
+    for n, h in enumerate(heights[::-1] if horizontal else heights):
+        if horizontal:
+            ax.text(h, n, f" {h:,.0f}", va="center", fontsize=8)
+        else:
+            ax.text(n, h, f"{h:,.0f}", ha="center", va="bottom", fontsize=8)
+    return _finish(fig, ax, path, title, not labels or not any(heights))
+
+
+def bands(path: Path, title: str, counts: Mapping[str, int]) -> Path:
+    """Customers per health band (or risk band), in the band's colour."""
+    order = [b for b in BAND_COLOURS if b in counts] + [b for b in counts if b not in BAND_COLOURS]
+    return bars(path, title, {b: counts[b] for b in order}, colours=[BAND_COLOURS.get(b, "#2f6fba") for b in order],
+                xlabel="customers")
+
+
+def funnel(path: Path, title: str, stages: Sequence[tuple[str, float]]) -> Path:
+    """Stages as centred bars narrowing down, each with its count and share of the first."""
+    fig, ax = plt.subplots(figsize=SIZE)
+    top = max((v for _, v in stages), default=0) or 1
+    for n, (label, value) in enumerate(stages):
+        y = len(stages) - 1 - n
+        ax.barh(y, value, left=(top - value) / 2, color=SERIES_COLOURS[n % len(SERIES_COLOURS)], height=0.7)
+        ax.text(top / 2, y, f"{label}: {value:,.0f} ({value / top:.0%})", ha="center", va="center", fontsize=9,
+                color="black", bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+    ax.set_yticks([])
+    ax.set_xticks([])
+    ax.spines[["left", "bottom"]].set_visible(False)
+    return _finish(fig, ax, path, title, not stages or not any(v for _, v in stages))
