@@ -1,7 +1,9 @@
 """Identity resolution: one trustworthy customer record per real company.
 
 - ``resolve_entities`` / ``resolve`` (``matching``): which source records are the same company:
-  tiers over coded features (``features``), the corroborated name tier (``name_tier``) with
+  tiers over coded features (``features``: ``hub.names``' normalisation applied to whole columns
+  by ``names_column`` and ``domains_column``, on bytes shared through ``text_bytes``, with the
+  same results value for value), the corroborated name tier (``name_tier``) with
   names one slip apart (``typos``), the cluster-size guard and cannot-links (``graph``), the
   review queue;
 - ``assign_customer_ids`` (``ids``): stable ids across runs; a merge keeps the oldest id;
