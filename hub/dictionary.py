@@ -1,4 +1,4 @@
-"""The data dictionary: every staging and analytics table and column described once, in
+"""The data dictionary: every staging and analytics table, view and column described once, in
 ``hub/dictionary.yaml``, and everything generated from it.
 
 - ``docs/data-dictionary.md`` for people (``render_markdown``);
@@ -45,6 +45,7 @@ class Table:
     name: str
     description: str
     columns: tuple[Column, ...]
+    kind: str = "table"  # or "view"
 
     @property
     def qualified(self) -> str:
@@ -64,7 +65,8 @@ def load(path: Path = DICTIONARY_FILE) -> dict[str, Table]:
         columns = tuple(Column(column, str(entry.get("type") or "text"), str(entry.get("description") or "").strip(),
                                bool(entry.get("pii", False)))
                         for column, entry in (spec.get("columns") or {}).items())
-        tables[qualified] = Table(layer, name, str(spec.get("description") or "").strip(), columns)
+        tables[qualified] = Table(layer, name, str(spec.get("description") or "").strip(), columns,
+                                  str(spec.get("kind") or "table"))
     return tables
 
 
@@ -125,18 +127,19 @@ def _cell(text: str) -> str:
 def render_markdown(tables: dict[str, Table] | None = None) -> str:
     tables = load() if tables is None else tables
     lines = ["# Data dictionary", "",
-             "Every table and column of the `staging` and `analytics` layers. Generated from",
+             "Every table, view and column of the `staging` and `analytics` layers. Generated from",
              "`hub/dictionary.yaml` by `hub dictionary --write`: edit the YAML, not this file. The same",
              "descriptions are the PostgreSQL COMMENTs (`\\d+ analytics.customers` in psql, or your BI tool's",
              "catalog) and the Columns tab of each asset in the Dagster UI. **PII** marks personal data: masked",
              "in `analytics_masked` for `hub_bi_reader`, erased by `hub erase` (docs/governance.md).", ""]
     for layer in LAYERS:
         lines += [f"## {layer}", ""]
-        lines += [f"- [`{t.qualified}`](#{t.layer}{t.name}): {_cell(t.description)}"
+        lines += [f"- [`{t.qualified}`](#{t.layer}{t.name}){' (view)' if t.kind == 'view' else ''}: "
+                  f"{_cell(t.description)}"
                   for t in tables.values() if t.layer == layer]
         lines.append("")
     for t in tables.values():
-        lines += [f"### {t.qualified}", "", t.description, "", "| column | type | description |", "|---|---|---|"]
+        lines += [f"### {t.qualified}", "", f"{'View. ' if t.kind == 'view' else ''}{t.description}", "", "| column | type | description |", "|---|---|---|"]
         lines += [f"| `{c.name}` | {c.type} | {'**PII** ' if c.pii else ''}{_cell(c.description)} |"
                   for c in t.columns]
         lines.append("")
@@ -153,7 +156,7 @@ def render_comments_sql(tables: dict[str, Table] | None = None) -> str:
              f"-- The data dictionary as COMMENTs; personal columns' comments start with '{PII_MARK}', which",
              "-- analytics_masked.is_personal reads, so the masked views follow the dictionary.", ""]
     for t in tables.values():
-        lines.append(f"COMMENT ON TABLE {t.layer}.{t.name} IS {_literal(t.description)};")
+        lines.append(f"COMMENT ON {t.kind.upper()} {t.layer}.{t.name} IS {_literal(t.description)};")
         for c in t.columns:
             text = f"{PII_MARK} {c.description}" if c.pii else c.description
             lines.append(f"COMMENT ON COLUMN {t.layer}.{t.name}.{c.name} IS {_literal(text)};")

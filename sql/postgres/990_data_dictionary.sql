@@ -459,6 +459,16 @@ COMMENT ON COLUMN analytics.reconcile_runs.merged_ids IS 'Customer ids retired b
 COMMENT ON COLUMN analytics.reconcile_runs.review_pending IS 'Pairs waiting in match_review.';
 COMMENT ON COLUMN analytics.reconcile_runs.skipped_keys IS 'Match keys skipped as too common (shared domains, ...).';
 
+COMMENT ON TABLE analytics.reports IS 'Rendered reports (README "Reports"): one row per report and period, the Markdown as rendered and where the files are.';
+COMMENT ON COLUMN analytics.reports.name IS 'The report''s name (weekly_acquisition, monthly_business_review ...).';
+COMMENT ON COLUMN analytics.reports.period IS 'The period reported on: 2026-W48 or 2026-11.';
+COMMENT ON COLUMN analytics.reports.grain IS 'week or month.';
+COMMENT ON COLUMN analytics.reports.period_start IS 'First day of the period (YYYY-MM-DD).';
+COMMENT ON COLUMN analytics.reports.period_end IS 'Last day of the period (YYYY-MM-DD).';
+COMMENT ON COLUMN analytics.reports.rendered_at IS 'When the report was rendered (UTC).';
+COMMENT ON COLUMN analytics.reports.path IS 'Folder under HUB_HOME/reports holding report.md, report.html and the PNG charts.';
+COMMENT ON COLUMN analytics.reports.markdown IS 'The report as rendered, in Markdown.';
+
 COMMENT ON TABLE analytics.retention_runs IS 'One row per table pruned by the retention job: the policy and how many rows went.';
 COMMENT ON COLUMN analytics.retention_runs.ran_at IS 'When retention ran (UTC).';
 COMMENT ON COLUMN analytics.retention_runs.target IS 'The table pruned (layer.table).';
@@ -494,6 +504,66 @@ COMMENT ON COLUMN analytics.usage_daily.storage_bytes IS 'Storage used at the en
 COMMENT ON COLUMN analytics.usage_daily.cost IS 'Usage cost that day in the account currency.';
 COMMENT ON COLUMN analytics.usage_daily.events IS 'Usage events counted that day.';
 COMMENT ON COLUMN analytics.usage_daily.origin IS 'Where the figures came from: events (usage logs), reports (usage reports) or both.';
+
+COMMENT ON VIEW analytics.alert_outbox IS 'The alert deliveries with their alert''s rule, severity, customer and owner (sql/030_alerts.sql).';
+COMMENT ON COLUMN analytics.alert_outbox.delivery_id IS 'The delivery''s id.';
+COMMENT ON COLUMN analytics.alert_outbox.alert_id IS 'The alert delivered.';
+COMMENT ON COLUMN analytics.alert_outbox.rule IS 'The alert''s rule.';
+COMMENT ON COLUMN analytics.alert_outbox.severity IS 'info, warning or critical.';
+COMMENT ON COLUMN analytics.alert_outbox.customer_id IS 'The hub''s stable customer id (analytics.customers.customer_id): one real company after reconciliation.';
+COMMENT ON COLUMN analytics.alert_outbox.owner IS 'The owner the alert is routed to.';
+COMMENT ON COLUMN analytics.alert_outbox.channel IS 'slack, webhook or email.';
+COMMENT ON COLUMN analytics.alert_outbox.notice IS 'Which notice: fired, reminder, resolved ...';
+COMMENT ON COLUMN analytics.alert_outbox.status IS 'pending, sending, delivered or failed.';
+COMMENT ON COLUMN analytics.alert_outbox.attempts IS 'Attempts so far.';
+COMMENT ON COLUMN analytics.alert_outbox.created_at IS 'When the delivery was queued (UTC).';
+COMMENT ON COLUMN analytics.alert_outbox.last_attempt_at IS 'When it was last tried (UTC).';
+COMMENT ON COLUMN analytics.alert_outbox.delivered_at IS 'When the channel accepted it (UTC).';
+COMMENT ON COLUMN analytics.alert_outbox.last_error IS 'The last error, as the channel answered.';
+COMMENT ON COLUMN analytics.alert_outbox.digest_id IS 'The digest this delivery was sent in, when batched.';
+
+COMMENT ON VIEW analytics.customer_id_lookup IS 'Any customer id a report may hold, today''s or merged away, to today''s id (sql/020_reconcile.sql).';
+COMMENT ON COLUMN analytics.customer_id_lookup.any_customer_id IS 'A customer id, current or retired by a merge.';
+COMMENT ON COLUMN analytics.customer_id_lookup.customer_id IS 'Today''s customer id for it.';
+COMMENT ON COLUMN analytics.customer_id_lookup.status IS 'current or merged.';
+
+COMMENT ON VIEW analytics.customer_overview IS 'Each customer with today''s health, open alerts and open deals (sql/004_views.sql).';
+COMMENT ON COLUMN analytics.customer_overview.customer_id IS 'The hub''s stable customer id (analytics.customers.customer_id): one real company after reconciliation.';
+COMMENT ON COLUMN analytics.customer_overview.name IS 'Company name.';
+COMMENT ON COLUMN analytics.customer_overview.domain IS 'Registrable web domain.';
+COMMENT ON COLUMN analytics.customer_overview.industry IS 'Industry in the seed''s vocabulary (Retail, Healthcare, ...), mapped from the sources'' values.';
+COMMENT ON COLUMN analytics.customer_overview.lifecycle_stage IS 'Where the customer is: lead, applicant, onboarding, active, at_risk, churned ...';
+COMMENT ON COLUMN analytics.customer_overview.owner IS 'The owner''s id in the source CRM (a HubSpot owner id, a Salesforce User id, or Airtable''s Assigned To).';
+COMMENT ON COLUMN analytics.customer_overview.mrr IS 'Monthly recurring revenue in the account currency; NULL when unknown, 0 only when known to be zero.';
+COMMENT ON COLUMN analytics.customer_overview.arr IS 'Annual recurring revenue (12 x MRR); NULL when unknown.';
+COMMENT ON COLUMN analytics.customer_overview.health_score IS 'Customer health, 0-100 (docs/health.md).';
+COMMENT ON COLUMN analytics.customer_overview.health_band IS 'Health band from the score: green, yellow or red (thresholds in the health config).';
+COMMENT ON COLUMN analytics.customer_overview.health_coverage IS 'Share of the health components with data behind them, 0-1.';
+COMMENT ON COLUMN analytics.customer_overview.health_delta_7d IS 'Change of the health score over 7 days (points).';
+COMMENT ON COLUMN analytics.customer_overview.health_drivers IS 'What moved the score most, in words (JSON list).';
+COMMENT ON COLUMN analytics.customer_overview.open_alerts IS 'Open alerts about the customer.';
+COMMENT ON COLUMN analytics.customer_overview.open_deals IS 'Deals not closed yet.';
+COMMENT ON COLUMN analytics.customer_overview.source_count IS 'How many source records were merged into this customer.';
+COMMENT ON COLUMN analytics.customer_overview.first_seen_at IS 'When the hub first saw it (UTC).';
+COMMENT ON COLUMN analytics.customer_overview.updated_at IS 'When the customer row was last rebuilt (UTC).';
+
+COMMENT ON VIEW analytics.open_alerts IS 'The alerts open now, with the customer''s name (sql/004_views.sql).';
+COMMENT ON COLUMN analytics.open_alerts.alert_id IS 'The alert''s id.';
+COMMENT ON COLUMN analytics.open_alerts.rule IS 'The rule that fired.';
+COMMENT ON COLUMN analytics.open_alerts.severity IS 'info, warning or critical.';
+COMMENT ON COLUMN analytics.open_alerts.customer_id IS 'The hub''s stable customer id (analytics.customers.customer_id): one real company after reconciliation.';
+COMMENT ON COLUMN analytics.open_alerts.customer_name IS 'The customer''s (company) name.';
+COMMENT ON COLUMN analytics.open_alerts.owner IS 'The owner the alert is routed to.';
+COMMENT ON COLUMN analytics.open_alerts.message IS 'The alert''s text.';
+COMMENT ON COLUMN analytics.open_alerts.first_fired_at IS 'When the alert first fired (UTC).';
+COMMENT ON COLUMN analytics.open_alerts.last_fired_at IS 'When the rule last held (UTC).';
+COMMENT ON COLUMN analytics.open_alerts.delivery_status IS 'pending, delivered or failed.';
+
+COMMENT ON VIEW analytics.pipeline_by_stage IS 'Open deals per stage, their amount and probability-weighted amount (sql/004_views.sql).';
+COMMENT ON COLUMN analytics.pipeline_by_stage.stage IS 'Pipeline stage.';
+COMMENT ON COLUMN analytics.pipeline_by_stage.deals IS 'Open deals in the stage.';
+COMMENT ON COLUMN analytics.pipeline_by_stage.amount IS 'Sum of their amounts.';
+COMMENT ON COLUMN analytics.pipeline_by_stage.weighted_amount IS 'Sum of amount x win probability.';
 
 -- Personal: the governance name rule (081) or a dictionary PII tag.
 CREATE OR REPLACE FUNCTION analytics_masked.is_personal(tbl TEXT, col TEXT) RETURNS BOOLEAN
