@@ -122,3 +122,12 @@ def test_every_staging_and_analytics_asset_has_its_column_schema() -> None:
     contacts = next(s for s in layered if s.key == dg.AssetKey(["analytics", "contacts"]))
     email = next(c for c in contacts.metadata["dagster/column_schema"].columns if c.name == "email")
     assert email.tags == {"pii": "true"}
+
+
+def test_hub_dictionary_names_a_stale_file(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from hub.cli import main
+
+    assert main(["dictionary"]) == 0
+    monkeypatch.setattr(dictionary, "render_markdown", lambda tables=None: "# changed\n")
+    assert main(["dictionary"]) == 1
+    assert "docs/data-dictionary.md is stale: run `hub dictionary --write`" in capsys.readouterr().err
