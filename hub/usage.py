@@ -266,7 +266,7 @@ def daily_from_store(warehouse: Warehouse, reports: pd.DataFrame | None, lookup:
     weight = "coalesce(e.event_count, 1.0)"
     api = "e.event IN ('" + "', '".join(API_EVENTS) + "')"
     daily = duck.execute(f"""
-        SELECT l.customer_id, strftime(e.event_at, '%Y-%m-%d') AS date,
+        SELECT l.customer_id, CAST(e.event_at AS DATE) AS day,
                fsum(CASE WHEN {api} THEN {weight} ELSE 0 END) AS api_calls,
                {", ".join(f"fsum(CASE WHEN e.event = '{event}' THEN {weight} ELSE 0 END) AS {column}"
                           for event, column in API_EVENTS.items() if column != "api_calls")},
@@ -276,6 +276,7 @@ def daily_from_store(warehouse: Warehouse, reports: pd.DataFrame | None, lookup:
         FROM ev e JOIN lookup l USING (customer_ref) JOIN flags f ON f.status IS NOT DISTINCT FROM e.status
         WHERE e.event_at >= TIMESTAMPTZ '1900-01-01 00:00:00+00' AND e.event_at < TIMESTAMPTZ '2200-01-01 00:00:00+00'
         GROUP BY ALL""").df()
+    daily.insert(1, "date", daily.pop("day").astype(str))
     if len(daily):
         daily["error_rate"] = (daily["errors"] / daily["api_calls"].where(daily["api_calls"] > 0)).fillna(0.0)
         daily["origin"] = "usage_log"
@@ -293,14 +294,15 @@ def _unique_events(duck: duckdb.DuckDBPyConnection, files: list[Path]) -> int:
     Keys seen twice (a file rewritten and read again, a copy read while it grew) are rare: only
     then is the first of each picked, at the cost of a copy."""
     paths = [str(f) for f in files]
-    events, keys = duck.execute("SELECT count(*), count(DISTINCT event_key) FROM read_parquet(?, union_by_name = true)",
-                                [paths]).fetchall()[0]
-    if events == keys:
+    # Distinct hashes prove distinct keys; equal hashes (a repeat, or a collision) take the exact way.
+    events, hashes = duck.execute("SELECT count(*), count(DISTINCT hash(event_key)) "
+                                  "FROM read_parquet(?, union_by_name = true)", [paths]).fetchall()[0]
+    if events == hashes:
         duck.read_parquet(paths, union_by_name=True).create_view("ev")
     else:
         duck.execute("CREATE TEMP TABLE ev AS SELECT * FROM read_parquet(?, union_by_name = true) "
                      "QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY _loaded_at, file_name) = 1", [paths])
-    return keys
+    return duck.execute("SELECT count(*) FROM ev").fetchall()[0][0]
 
 
 def _live_files(warehouse: Warehouse, store: UsageEventStore | None) -> list[Path]:

@@ -108,33 +108,36 @@ def fast_events(conn: duckdb.DuckDBPyConnection, lines: pa.Table, rules: UsageRu
     schema = "{" + ", ".join(f'"{f}": "JSON"' for f in FIELDS) + "}"
     keys = "|".join(f'"{f}".*"{f}"' for f in FIELDS)
     zone = "" if rules.naive_timestamps == "utc" else " AND regexp_matches(ts, '(Z|[+-][0-9:]{5})$')"
-    # Each step MATERIALIZED: DuckDB would otherwise repeat a step's expressions in every later filter.
+    checks = " AND ".join([
+        "starts_with(j_timestamp, '\"') AND starts_with(j_customer_id, '\"') AND starts_with(j_event, '\"')",
+        f"({_missing('status')} OR starts_with(j_status, '\"'))",
+        f"({_missing('user_id')} OR starts_with(j_user_id, '\"'))",
+        f"regexp_full_match(ts, '{TIMESTAMP}'){zone}",
+        "customer_id IS NOT NULL AND event IS NOT NULL",
+        *(f"(no_{n} OR {n} BETWEEN 0 AND $max_number)" for n in NUMBER_FIELDS),
+        "(no_count OR (count >= 1 AND count = floor(count) AND count <= $max_count))",
+        "event_at >= TIMESTAMPTZ '1900-01-01 00:00:00+00' AND event_at <= $latest::TIMESTAMPTZ",
+    ])
+    # No filter after the parse: DuckDB would repeat a projection's expressions in each filter
+    # using them; one projection computes them once, and the good rows are picked in Arrow.
     sql = f"""
-    WITH fields AS MATERIALIZED (
+    WITH fields AS (
         SELECT line_no, sha1(line)[1:20] AS key, {", ".join(f"f.{n}::VARCHAR AS j_{n}" for n in FIELDS)}
         FROM (SELECT line_no, line, from_json(line, '{schema}') AS f FROM lines
               WHERE strlen(line) <= {FAST_MAX_BYTES} AND starts_with(line, '{{') AND NOT contains(line, '\\')
                 AND NOT contains(line, chr(9)) AND NOT contains(line, chr(13))
                 AND NOT regexp_matches(line, ',\\s*[}}\\]]|{keys}') AND json_valid(line))
-    ), typed AS MATERIALIZED (
-        SELECT line_no, key, j_timestamp[2:-2] AS ts,
-               {", ".join(f"{_text(t)} AS {t}" for t in TEXT_FIELDS)},
+    ), typed AS (
+        SELECT *, j_timestamp[2:-2] AS ts, {", ".join(f"{_text(t)} AS {t}" for t in TEXT_FIELDS)},
                {", ".join(f"{_number(n)} AS {n}, {_missing(n)} AS no_{n}" for n in (*NUMBER_FIELDS, "count"))}
         FROM fields
-        WHERE starts_with(j_timestamp, '"') AND starts_with(j_customer_id, '"') AND starts_with(j_event, '"')
-          AND ({_missing("status")} OR starts_with(j_status, '"'))
-          AND ({_missing("user_id")} OR starts_with(j_user_id, '"'))
-    ), timed AS MATERIALIZED (
+    ), timed AS (
         SELECT *, TRY_CAST(ts AS TIMESTAMPTZ) AS event_at FROM typed
-        WHERE regexp_full_match(ts, '{TIMESTAMP}'){zone} AND customer_id IS NOT NULL AND event IS NOT NULL
-          AND {" AND ".join(f"(no_{n} OR {n} BETWEEN 0 AND $max_number)" for n in NUMBER_FIELDS)}
-          AND (no_count OR (count >= 1 AND count = floor(count) AND count <= $max_count))
     )
     SELECT line_no, key || ':' || line_no AS event_key, event_at,
            customer_id AS customer_ref, event, status, user_id, bytes, latency_ms, cost,
-           CASE WHEN no_count THEN 1.0 ELSE count END AS event_count
+           CASE WHEN no_count THEN 1.0 ELSE count END AS event_count, coalesce({checks}, false) AS ok
     FROM timed
-    WHERE event_at >= TIMESTAMPTZ '1900-01-01 00:00:00+00' AND event_at <= $latest::TIMESTAMPTZ
     """
     conn.register("lines", lines)
     try:
@@ -143,4 +146,4 @@ def fast_events(conn: duckdb.DuckDBPyConnection, lines: pa.Table, rules: UsageRu
                                       "max_count": float(rules.max_count)}).to_arrow_table()
     finally:
         conn.unregister("lines")
-    return table.cast(EVENT_SCHEMA)
+    return table.filter(table["ok"]).drop_columns(["ok"]).cast(EVENT_SCHEMA)
