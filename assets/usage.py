@@ -18,8 +18,9 @@ CUSTOMER_USAGE = key("analytics/customer_usage")
 
 @dg.asset(key=USAGE_EVENTS, group_name="raw", kinds={"python", "sql"}, owners=["team:data"],
           tags={"source": "usage"},
-          description="Usage-log events (JSON Lines, gzip or CSV) from HUB_USAGE_LOG_DIR. Every line is "
-                      "loaded or quarantined with its reason; a file is never loaded twice.")
+          description="Usage-log events (JSON Lines, gzip or CSV) from HUB_USAGE_LOG_DIR, landed as Parquet "
+                      "by day beside the warehouse (raw.usage_files ledgers each read). Every line is loaded "
+                      "or quarantined with its reason; a file is never loaded twice.")
 def usage_events(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
     result = ingest_usage(warehouse.get(), settings().usage_log_dir, hub_config.get())
     return dg.MaterializeResult(metadata={"dagster/row_count": result.metadata["events_total"], **result.metadata})

@@ -63,3 +63,17 @@ class UsageEventStore:
         if not self.root.is_dir():
             return []
         return sorted(p for p in self.root.glob("day=*/*.parquet") if p.stem in live)
+
+    def prune(self, before: dt.date) -> int:
+        """Delete the days before ``before`` (for retention); returns the files removed."""
+        removed = 0
+        for folder in self.root.glob("day=*") if self.root.is_dir() else []:
+            try:
+                day = dt.date.fromisoformat(folder.name.removeprefix("day="))
+            except ValueError:
+                continue
+            if day < before:
+                for path in folder.glob("*.parquet"):
+                    path.unlink()
+                    removed += 1
+        return removed
