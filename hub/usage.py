@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,6 +92,7 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
     _move_table_events(warehouse, store)
     states = _states(warehouse)
     contents = {s.content_digest: p for p, s in states.items() if s.content_digest and s.status != "duplicate"}
+    changed = []
     for path in paths:
         previous = states.get(str(path))
         try:
@@ -98,7 +102,8 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
         if previous is not None and (previous.size_bytes, previous.mtime) == (stat.st_size, stat.st_mtime):
             stats.files_skipped += 1
             continue
-        segment = read_segment(path, previous, rules, moment, duck)
+        changed.append((path, previous))
+    for path, previous, segment in _read_ahead(changed, rules, moment, duck):
         if segment.waiting:
             stats.files_waiting += 1
             stats.problems.append(segment.waiting)
@@ -121,6 +126,22 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
         stats.lines_loaded += loaded
         stats.lines_quarantined += len(segment.quarantined)
     return stats
+
+
+def _read_ahead(files: list[tuple[Path, FileState | None]], rules: UsageRules, moment: dt.datetime,
+                duck: duckdb.DuckDBPyConnection) -> Iterator[tuple[Path, FileState | None, Segment]]:
+    """Each file's new lines in order, the next two read meanwhile (decompressing, hashing and
+    parsing release the GIL): what is written, and in which order, is as if read one by one."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque = deque()
+        for path, previous in files:
+            pending.append((path, previous, pool.submit(read_segment, path, previous, rules, moment, duck.cursor())))
+            if len(pending) > 2:
+                path_, previous_, job = pending.popleft()
+                yield path_, previous_, job.result()
+        while pending:
+            path_, previous_, job = pending.popleft()
+            yield path_, previous_, job.result()
 
 
 def _move_table_events(warehouse: Warehouse, store: UsageEventStore) -> None:
