@@ -135,7 +135,8 @@ def _read_ahead(files: list[tuple[Path, FileState | None]], rules: UsageRules, m
     with ThreadPoolExecutor(max_workers=2) as pool:
         pending: deque = deque()
         for path, previous in files:
-            pending.append((path, previous, pool.submit(read_segment, path, previous, rules, moment, duck.cursor())))
+            pending.append((path, previous, pool.submit(read_segment, path, previous, rules, moment,
+                                                         usage_parse.connect(duck))))
             if len(pending) > 2:
                 path_, previous_, job = pending.popleft()
                 yield path_, previous_, job.result()

@@ -37,11 +37,12 @@ EVENT_SCHEMA = pa.schema([
 ])
 
 
-def connect() -> duckdb.DuckDBPyConnection:
+def connect(parent: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection (``parent``'s database, for another thread) that reads times as UTC."""
     import duckdb
 
-    conn = duckdb.connect()
-    conn.execute("SET TimeZone = 'UTC'")
+    conn = parent.cursor() if parent is not None else duckdb.connect()
+    conn.execute("SET TimeZone = 'UTC'")  # a cursor does not inherit it: a zone-less time is UTC
     return conn
 
 

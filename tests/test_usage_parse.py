@@ -7,6 +7,8 @@ import datetime as dt
 import json
 import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -120,3 +122,24 @@ def test_a_long_unfinished_line_at_a_block_end_is_read_line_by_line(tmp_path: Pa
     assert block.lines_in == count + 4 and len(block.quarantined) == 1
     _same(block, line)
     assert isinstance(block.events(), pa.Table)
+
+
+def test_a_time_without_a_zone_is_utc_whatever_the_machine_zone(tmp_path: Path) -> None:
+    """DuckDB reads zone-less times in the process's zone unless told: every connection is told."""
+    script = f"""
+import datetime as dt, json, os
+from pathlib import Path
+from hub.usage import ingest_usage_files, list_usage_files, read_usage_events, UsageRules
+from hub.warehouse import Warehouse
+folder = Path({str(tmp_path)!r})
+for n in range(4):
+    (folder / f"{{n}}.jsonl").write_text(json.dumps({{"timestamp": "2026-11-20T23:30:00", "customer_id": "B",
+                                                     "event": "api_call"}}) + "\\n")
+warehouse = Warehouse(f"sqlite:///{{folder / 'w.db'}}")
+warehouse.migrate()
+ingest_usage_files(warehouse, list_usage_files(folder), UsageRules(stable_seconds=0))
+print(sorted({{str(t) for t in read_usage_events(warehouse)["event_at"]}}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          env={**os.environ, "TZ": "America/New_York"}, cwd=Path(__file__).parent.parent)
+    assert done.stdout.strip() == "['2026-11-20 23:30:00+00:00']", done.stdout + done.stderr
