@@ -35,7 +35,7 @@ def metadata(rendered: Rendered) -> dict[str, dg.MetadataValue]:
 
 
 def _report_asset(name: str, grain: str) -> dg.AssetsDefinition:
-    @dg.asset(key=key(f"reports/{name}"), group_name="reports", deps=deps(render_reports),
+    @dg.asset(key=key(f"analytics/reports/{name}"), group_name="analytics", deps=deps(render_reports),
               partitions_def=WEEKLY if grain == "week" else MONTHLY, kinds={"matplotlib", "markdown"},
               owners=["team:data"],
               description=f"The {grain}ly {name.split('_', 1)[1].replace('_', ' ')} report (README \"Reports\"): "
@@ -59,6 +59,6 @@ monthly_pmf = _report_asset("monthly_pmf", "month")
 monthly_satisfaction = _report_asset("monthly_satisfaction", "month")
 monthly_business_review = _report_asset("monthly_business_review", "month")
 
-WEEKLY_REPORTS = [key(f"reports/{name}") for name, (grain, _) in REPORTS.items() if grain == "week"]
-MONTHLY_REPORTS = [key(f"reports/{name}") for name, (grain, _) in REPORTS.items() if grain == "month"]
+WEEKLY_REPORTS = [key(f"analytics/reports/{name}") for name, (grain, _) in REPORTS.items() if grain == "week"]
+MONTHLY_REPORTS = [key(f"analytics/reports/{name}") for name, (grain, _) in REPORTS.items() if grain == "month"]
 REPORT_KEYS = WEEKLY_REPORTS + MONTHLY_REPORTS

@@ -84,7 +84,7 @@ def pii_columns(layer: str, name: str) -> list[str]:
 
 def asset_table(key: dg.AssetKey | str) -> Table | None:
     """The dictionary table an asset writes: the one its key names (``analytics/customers``), else
-    the one table its step declares it writes (``reports/weekly_acquisition`` -> analytics.reports)."""
+    the one table its step declares it writes (``analytics/reports/weekly_acquisition`` -> analytics.reports)."""
     path = key.path if isinstance(key, dg.AssetKey) else key.split("/")
     if len(path) == 2 and table(path[0], path[1]):
         return table(path[0], path[1])

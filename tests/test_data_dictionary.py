@@ -101,7 +101,7 @@ def test_pii_tags_cover_the_governance_rule(sqlite_warehouse: Warehouse) -> None
 
 def test_every_staging_and_analytics_asset_has_its_column_schema() -> None:
     """Each asset named after its table, and each asset whose step writes one dictionary table
-    (reports/<name> -> analytics.reports), shows that table's columns in the catalog."""
+    (analytics/reports/<name> -> analytics.reports), shows that table's columns in the catalog."""
     from hub.definitions import build_definitions
     from hub.pipeline.steps import STEPS
 

@@ -88,8 +88,8 @@ def test_a_report_asset_shows_its_markdown_and_charts(world, monkeypatch: pytest
         result = job.execute_in_process(instance=instance, partition_key=partition_key(week))
     assert result.success
     materialized = {m.asset_key.to_user_string(): m.metadata for m in result.asset_materializations_for_node(
-        "reports__weekly_customer_success")}
-    metadata = materialized["reports/weekly_customer_success"]
+        "analytics__reports__weekly_customer_success")}
+    metadata = materialized["analytics/reports/weekly_customer_success"]
     assert "# Customer success report" in metadata["report"].value
     charts = [v.value for k, v in metadata.items() if k.startswith("chart_")]
     assert charts and all(Path(c).exists() for c in charts)

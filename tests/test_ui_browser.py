@@ -258,8 +258,24 @@ class Browser:
         link = self.wait(f"the navigation entry {label!r}", lambda d: next(
             (a for a in d.find_elements(By.XPATH, f"//a[normalize-space()='{label}']") if a.is_displayed()),
             None))
-        link.click()
+        self.click(link, f"the navigation entry {label!r}")
         self.dismiss_welcome()
+
+    def click(self, element: Any, what: str, timeout: float = 15.0) -> None:
+        """Click as a person does: when the welcome dialog comes up over the page (it shows once,
+        after a delay), click Skip and then the element."""
+        from selenium.common.exceptions import ElementClickInterceptedException
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                element.click()
+                return
+            except ElementClickInterceptedException:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{what} stayed covered for {timeout:.0f} s") from None
+                self.dismiss_welcome()
+                time.sleep(0.3)
 
     def dismiss_welcome(self) -> None:
         """The first page shows "Join the Dagster community" over everything; a person clicks Skip."""
@@ -388,7 +404,7 @@ def nightly_run(hub: RunningHub, ui: Browser) -> dict[str, Any]:
         job_link = ui.wait("nightly_sync in the job list", lambda d: next(
             (a for a in d.find_elements(By.XPATH, "//a[normalize-space()='nightly_sync']") if a.is_displayed()),
             None))
-        job_link.click()
+        ui.click(job_link, "nightly_sync in the job list")
         button = ui.wait("the 'Materialize all' button", lambda d: next(
             (b for b in d.find_elements(By.XPATH, "//button[normalize-space()='Materialize all']")
              if b.is_displayed() and b.is_enabled()), None))
@@ -398,7 +414,7 @@ def nightly_run(hub: RunningHub, ui: Browser) -> dict[str, Any]:
         ui.screenshot("02-nightly-sync-job")
     with ui.step("03-nightly-sync-launched"):
         ui.dismiss_welcome()
-        button.click()
+        ui.click(button, "the 'Materialize all' button")
         toast = ui.wait("the 'Launched run …' notice", lambda d: re.search(r"Launched run ([0-9a-f]{8})", ui.text()),
                         timeout=60)
         ui.screenshot("03-nightly-sync-launched")

@@ -48,7 +48,7 @@ def folder_of(home: Path, name: str, period: Period) -> Path:
     return home / "reports" / name / period.label
 
 
-@step(assets=tuple(f"reports/{name}" for name in REPORTS), reads=TABLES, writes=("analytics.reports",))
+@step(assets=tuple(f"analytics/reports/{name}" for name in REPORTS), reads=TABLES, writes=("analytics.reports",))
 def render_reports(warehouse: Warehouse, config: dict[str, Any], names: list[str], period: Period,
                    home: Path) -> list[Rendered]:
     """Render ``names`` (all of ``period``'s grain) from one read of the inputs."""
