@@ -60,6 +60,8 @@ def live_snapshots(snapshots: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame.reset_index(drop=True)
     gone = churn_dates(snapshots)
+    if gone.empty:  # nobody churned yet (a new install): pandas cannot map through an empty datetime Series
+        return frame.reset_index(drop=True)
     first_gone = frame["customer_id"].map(gone)
     return frame[~(first_gone <= frame["as_of"])].reset_index(drop=True)
 
