@@ -208,10 +208,11 @@ def test_assets_without_history_write_no_number(warehouse, tmp_path, monkeypatch
 def test_no_churned_customer_yet_keeps_every_snapshot() -> None:
     """A new install where nobody has churned: the snapshots are all live (it crashed the churn
     step of a 10-company demo: pandas maps an empty datetime Series through float64)."""
-    from hub.predict.features import live_snapshots
+    from hub.predict.features import labels, live_snapshots
 
     snapshots = pd.DataFrame({"customer_id": ["c1", "c2"], "as_of": ["2026-11-29", "2026-11-30"],
                               "lifecycle_stage": ["customer", "prospect"], "health_band": ["good", None]})
     live = live_snapshots(snapshots)
     assert live["customer_id"].tolist() == ["c1", "c2"]
     assert str(live["as_of"].dtype).startswith("datetime64")
+    assert labels(snapshots, 30).isna().all()  # the horizon has not passed: unknown, not 0

@@ -54,16 +54,22 @@ def churn_dates(snapshots: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(gone.groupby("customer_id")["as_of"].min())
 
 
+def first_gone(customer_ids: pd.Series, snapshots: pd.DataFrame) -> pd.Series:
+    """Per row, the day its customer first shows churned (NaT when never). Mapped by hand when
+    nobody has churned yet: pandas cannot map through an empty datetime Series."""
+    dates = churn_dates(snapshots)
+    if dates.empty:
+        return pd.Series(pd.NaT, index=customer_ids.index, dtype="datetime64[ns]")
+    return customer_ids.map(dates)
+
+
 def live_snapshots(snapshots: pd.DataFrame) -> pd.DataFrame:
     """Snapshots of customers not churned yet on that day, with ``as_of`` as a timestamp."""
     frame = snapshots.assign(as_of=pd.to_datetime(snapshots["as_of"]))
     if frame.empty:
         return frame.reset_index(drop=True)
-    gone = churn_dates(snapshots)
-    if gone.empty:  # nobody churned yet (a new install): pandas cannot map through an empty datetime Series
-        return frame.reset_index(drop=True)
-    first_gone = frame["customer_id"].map(gone)
-    return frame[~(first_gone <= frame["as_of"])].reset_index(drop=True)
+    gone = first_gone(frame["customer_id"], snapshots)
+    return frame[~(gone <= frame["as_of"])].reset_index(drop=True)
 
 
 def features(snapshots: pd.DataFrame) -> pd.DataFrame:
@@ -104,7 +110,7 @@ def labels(snapshots: pd.DataFrame, horizon_days: int) -> pd.Series:
     if live.empty:
         return pd.Series(dtype=float)
     last_day = pd.to_datetime(snapshots["as_of"]).max()
-    gone = live["customer_id"].map(churn_dates(snapshots))
+    gone = first_gone(live["customer_id"], snapshots)
     churned = (gone > live["as_of"]) & (gone <= live["as_of"] + pd.Timedelta(days=horizon_days))
     known = live["as_of"] + pd.Timedelta(days=horizon_days) <= last_day
     return churned.astype(float).where(known)
