@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import importlib.util
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -188,8 +189,8 @@ class Warehouse:
 
     def _ddl_files(self) -> list[Path]:
         files = sorted(SQL_DIR.glob("*.sql"))
-        if self.is_postgres:
-            files += sorted((SQL_DIR / "postgres").glob("*.sql"))
+        # Each dialect's own DDL (triggers, roles): sql/postgres/ or sql/sqlite/, in version order.
+        files += sorted((SQL_DIR / ("postgres" if self.is_postgres else "sqlite")).glob("*.sql"))
         return sorted(files, key=lambda p: p.name)
 
     def _render(self, text: str) -> str:
@@ -349,7 +350,17 @@ def _statements(sql: str, *, whole: bool) -> list[str]:
     if whole:
         return [sql]
     lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    statements, pending = [], ""
+    for piece in "\n".join(lines).split(";"):
+        pending += piece + ";"
+        # A trigger's body holds semicolons: a statement ends where SQLite says it is complete.
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip().removesuffix(";").strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        statements.append(pending.strip().removesuffix(";").strip())
+    return statements
 
 
 def create_engine_for(url: str) -> Engine:

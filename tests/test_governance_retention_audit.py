@@ -1,6 +1,6 @@
 """Retention, the audit log and PII-safe access (issue 15), on both warehouses: the retention job
 prunes only what is past its policy (and touches only the tables it declares), every finished run
-is audited with its launcher and config hash, the log refuses changes on PostgreSQL, and the BI
+is audited with its launcher and config hash, the log refuses changes on both, and the BI
 role reads masked personal data only."""
 
 from __future__ import annotations
@@ -115,11 +115,15 @@ def test_every_run_is_audited_and_the_log_is_append_only(warehouse: Warehouse, t
     assert [e["action"] for e in entries] == ["config_changed", "run_succeeded", "run_succeeded"]
     assert [e["target"] for e in entries[1:]] == [first.run_id, second.run_id]
     assert entries[1]["actor"].startswith("manual") and entries[2]["actor"] == "schedule:retention_schedule"
+    # Append-only on both warehouses: a trigger refuses every UPDATE and DELETE.
+    log = warehouse.qualified("analytics", "audit_log")
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), warehouse.transaction() as conn:
+        conn.exec_driver_sql(f"UPDATE {log} SET actor = 'someone else'")
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), warehouse.transaction() as conn:
+        conn.exec_driver_sql(f"DELETE FROM {log} WHERE action = 'config_changed'")
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), warehouse.transaction() as conn:
+        conn.execute(warehouse.table("analytics", "audit_log").delete())
     if warehouse.is_postgres:
-        with pytest.raises(sa.exc.DBAPIError, match="append-only"), warehouse.transaction() as conn:
-            conn.exec_driver_sql("UPDATE analytics.audit_log SET actor = 'someone else'")
-        with pytest.raises(sa.exc.DBAPIError, match="append-only"), warehouse.transaction() as conn:
-            conn.exec_driver_sql("DELETE FROM analytics.audit_log")
         with warehouse.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT has_table_privilege('hub_bi_reader', 'analytics.audit_log', 'SELECT'),"
                                         " has_table_privilege('hub_bi_reader', 'analytics.audit_log', 'UPDATE'),"
