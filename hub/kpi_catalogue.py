@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hub import funnel
 from hub.timeparse import timestamps
 
 CONVERTED = ("Accepted", "Onboarding", "Active")
@@ -73,6 +74,8 @@ class KpiInputs:
     customer_usage: pd.DataFrame  # customer_id, first_api_call_on
     activations: pd.DataFrame  # customer_id, time_to_first_value_days
     inputs: dict[str, Any] = field(default_factory=dict)  # kpis.inputs: spend, gross_margin
+    funnel_events: pd.DataFrame = field(default_factory=pd.DataFrame)  # hub.funnel.FUNNEL_COLUMNS
+    funnel_missing: str | None = funnel.MISSING.format(why="none read")  # why there are none
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,36 @@ def _cac(inputs: KpiInputs, period: Period) -> Measured | Unknown:
     won = inputs.deals[inputs.deals["is_won"].fillna(False).astype(bool)]
     new = won[period.holds(_days(won["close_date"]))]["customer_id"].dropna().nunique()
     return _ratio(spend, float(new), percent=False)
+
+
+# -- funnel (seeds 000, 003): product events in the usage logs (hub.funnel) ---------------------
+
+def _funnel(inputs: KpiInputs, period: Period, source_of: str, target_of: str) -> Measured | Unknown:
+    if inputs.funnel_missing or inputs.funnel_events.empty:
+        return Unknown(inputs.funnel_missing or funnel.MISSING.format(why="none loaded"))
+    rate = funnel.cohort_rate(inputs.funnel_events, period.start, period.end, source_of, target_of)
+    return _ratio(float(rate.converted), float(rate.visitors), {"from": source_of, "to": target_of,
+                                                                "by_source": rate.by_source})
+
+
+@formula("form_start_rate")
+def _form_start(inputs: KpiInputs, period: Period) -> Measured | Unknown:
+    return _funnel(inputs, period, funnel.LANDED, funnel.STARTED)
+
+
+@formula("application_completion_rate")
+def _completion(inputs: KpiInputs, period: Period) -> Measured | Unknown:
+    return _funnel(inputs, period, funnel.STARTED, funnel.COMPLETED)
+
+
+@formula("demo_request_rate")
+def _demo_requests(inputs: KpiInputs, period: Period) -> Measured | Unknown:
+    return _funnel(inputs, period, funnel.LANDED, funnel.DEMO)
+
+
+@formula("docs_to_application_rate")
+def _docs_to_application(inputs: KpiInputs, period: Period) -> Measured | Unknown:
+    return _funnel(inputs, period, funnel.DOCS, funnel.COMPLETED)
 
 
 # -- engagement (seeds 000, 002) --------------------------------------------------------------

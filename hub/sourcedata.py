@@ -32,6 +32,8 @@ class SourceData:
       "SystemModstamp": "2024-05-07T22:07:19.000+0000", "IsDeleted": False}``; ``User`` holds
       the owners (Id, Name, Email, IsActive) the other objects' ``OwnerId`` names.
     - ``usage_events``: one row per usage-log event (DESIGN.md's usage log columns).
+    - ``funnel_events``: the acquisition funnel's product events (``timestamp, anonymous_id,
+      customer_id, event, source``; ``customer_id`` empty while the visitor is anonymous).
     - ``truth``: one row per source record: ``source, source_object, source_id, company_key``,
       the true real-world company, so matching quality can be measured.
     """
@@ -43,4 +45,5 @@ class SourceData:
     hubspot_owners: list[dict] = field(default_factory=list)
     salesforce: dict[str, list[dict]] = field(default_factory=dict)
     usage_events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    funnel_events: pd.DataFrame = field(default_factory=pd.DataFrame)
     truth: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from hub import kpi_catalogue, kpis
+from hub import funnel, kpi_catalogue, kpis
 from hub.pipeline.steps import StepResult, step
 from hub.warehouse import Warehouse, utcnow
 
@@ -39,7 +39,7 @@ def _since(warehouse: Warehouse, as_of: pd.Timestamp, days: int):  # noqa: ANN20
 @step(assets=("analytics/kpi_period",),
       reads=("analytics.applications", "analytics.customers", "analytics.usage_daily", "staging.surveys",
              "analytics.deals", "staging.deals", "staging.activities", "analytics.customer_usage",
-             "analytics.beta_activations"),
+             "analytics.beta_activations", "raw.usage_files"),
       writes=("analytics.kpi_period",))
 def build_kpi_period(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timestamp) -> StepResult:
     """The KPI catalogue for the last complete day, week and month (``hub.kpi_catalogue``)."""
@@ -56,6 +56,7 @@ def read_kpi_inputs(warehouse: Warehouse, config: dict[str, Any]) -> kpi_catalog
     deals = warehouse.read("analytics", "deals", ["source", "source_id", "customer_id", "amount", "probability", "stage",
                                                   "is_closed", "is_won", "close_date"])
     created = warehouse.read("staging", "deals", ["source", "source_id", "created_at"])
+    funnel_events, funnel_missing = funnel.read_funnel_events(warehouse)  # the live reads of raw.usage_files
     return kpi_catalogue.KpiInputs(
         applications=warehouse.read("analytics", "applications", ["application_id", "customer_id", "status",
                                                                   "priority_score", "applied_on", "source", "industry"]),
@@ -66,4 +67,5 @@ def read_kpi_inputs(warehouse: Warehouse, config: dict[str, Any]) -> kpi_catalog
         activities=warehouse.read("staging", "activities", ["kind", "occurred_at", "is_closed", "closed_at"]),
         customer_usage=warehouse.read("analytics", "customer_usage", ["customer_id", "first_api_call_on"]),
         activations=warehouse.read("analytics", "beta_activations", ["customer_id", "time_to_first_value_days"]),
-        inputs=dict(config["kpis"].get("inputs") or {}))
+        inputs=dict(config["kpis"].get("inputs") or {}),
+        funnel_events=funnel_events, funnel_missing=funnel_missing)

@@ -19,7 +19,7 @@ TABLES = ("analytics.kpi_period", "analytics.customers", "analytics.customer_hea
           "analytics.customer_health_history", "analytics.deals", "analytics.applications",
           "analytics.usage_daily", "analytics.alerts", "analytics.churn_risk", "analytics.revenue_forecast",
           "analytics.customer_usage", "analytics.beta_activations", "staging.surveys", "staging.deals",
-          "staging.activities")
+          "staging.activities", "raw.usage_files")
 
 
 @dataclass

@@ -10,6 +10,7 @@ import pandas as pd
 from hub.sourcedata import SourceData
 from hub.synth import airtable, owners
 from hub.synth.crm import plan_tickets
+from hub.synth.funnel import build_funnel
 from hub.synth.hubspot import build_hubspot
 from hub.synth.mess import Mess, add_mess
 from hub.synth.salesforce import build_salesforce
@@ -80,6 +81,7 @@ def generate(
         world, rng_for(seed, "usage ids"), application_id, company_id, account_id
     )
     usage_events, daily = build_usage(world, rng_for(seed, "usage"), usage_days, customer_id)
+    funnel_events = build_funnel(world, rng_for(seed, "funnel"), usage_days, application_id)
 
     rng = rng_for(seed, "airtable")
     tables = {
@@ -102,6 +104,7 @@ def generate(
         hubspot_owners=owners.hubspot_owners(world.now),
         salesforce={**salesforce, "User": owners.salesforce_users(world.now)},
         usage_events=usage_events,
+        funnel_events=funnel_events,
         truth=pd.DataFrame.from_records(
             truth, columns=["source", "source_object", "source_id", "company_key"]
         ),
