@@ -7,6 +7,7 @@ health band on PR-AUC and be calibrated; a change that makes it worse fails here
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import dagster as dg
 import numpy as np
@@ -216,3 +217,89 @@ def test_no_churned_customer_yet_keeps_every_snapshot() -> None:
     assert live["customer_id"].tolist() == ["c1", "c2"]
     assert str(live["as_of"].dtype).startswith("datetime64")
     assert labels(snapshots, 30).isna().all()  # the horizon has not passed: unknown, not 0
+
+
+CHURN_RULES = """alerts:
+  rules:
+    churn_90d_above_half:
+      entity: customer
+      metric: churn_probability_90d
+      op: ">"
+      value: 0.5
+      message: "${name}: ${churn_percent_90d}% likely to churn in 90 days. ${top_factors}"
+    churn_said:
+      entity: customer
+      metric: lifecycle_stage
+      op: "=="
+      value: customer
+      severity: info
+      message: "${name}: churn ${churn_percent_90d}% in 90 days"
+      message_if_missing:
+        churn_percent_90d: "${name}: no churn probability yet"
+"""
+
+
+def _alerts_after_scoring(warehouse, world, today, tmp_path, extra_customers=None) -> pd.DataFrame:
+    """Seed the warehouse with ``world``, score churn risk (the real asset), add customers the model
+    has not scored yet, evaluate every shipped rule plus ``CHURN_RULES`` (the real alerts step)."""
+    from hub.config import load_config
+    from hub.pipeline.alerting import evaluate_alerts
+
+    _seed_warehouse(warehouse, world, today)
+    assert dg.materialize([churn_risk], resources={"warehouse": WarehouseResource(url=warehouse.url)}).success
+    if extra_customers is not None:
+        warehouse.upsert("analytics", "customers", extra_customers, key=["customer_id"])
+    config_file = tmp_path / "hub.yaml"
+    config_file.write_text(CHURN_RULES)
+    evaluate_alerts(warehouse, load_config(config_file), [], now=dt.datetime.now(dt.UTC))
+    return warehouse.read("analytics", "alerts")
+
+
+def test_alert_rules_name_churn_probability(warehouse, tmp_path, monkeypatch):
+    """A rule on churn_probability_90d fires for the customers the model scores above it, never for
+    one it has not scored (no number); the shipped early warning says the figures and the reasons."""
+    monkeypatch.setenv("HUB_HOME", str(tmp_path))
+    today = pd.Timestamp.now(tz="UTC").normalize().tz_localize(None)
+    world = churn_world(n_customers=700, weeks=60, seed=11, as_of=today.date())
+    stamp = today.isoformat()
+    new = pd.DataFrame({"customer_id": ["NEW-1"], "name": ["Won Today Ltd"], "mrr": [900.0],
+                        "lifecycle_stage": ["customer"], "first_seen_at": [stamp], "updated_at": [stamp]})
+    alerts = _alerts_after_scoring(warehouse, world, today, tmp_path, new)
+    risk = warehouse.read("analytics", "churn_risk").set_index("customer_id")
+    assert (risk["method"] == "model").all()
+    stages = warehouse.read("analytics", "customers").set_index("customer_id")["lifecycle_stage"]
+
+    above_half = alerts[alerts["rule"] == "churn_90d_above_half"]
+    expected = set(risk.index[risk["churn_probability_90d"] > 0.5])
+    assert expected and set(above_half["entity_id"]) == expected
+    assert "NEW-1" not in set(above_half["entity_id"])
+    assert above_half["message"].str.contains(r"\d% likely to churn in 90 days", regex=True).all()
+
+    early = alerts[alerts["rule"] == "churn_probability_high"]
+    warned = set(risk.index[(risk["churn_probability_90d"] >= 0.25)
+                            & risk.index.map(stages).isin(["customer", "churn_risk"])])
+    assert warned and set(early["entity_id"]) == warned
+    assert (early["severity"] == "high").all()
+    top = risk.loc[early["entity_id"].iloc[0]]
+    message = early["message"].iloc[0]
+    shown = float(re.search(r": ([\d.]+)% likely to churn within 90 days", message)[1])
+    assert shown == pytest.approx(top["churn_probability_90d"] * 100, abs=0.06)
+    assert top["top_factors"] in message and "Intervene" in message
+
+    said = alerts[alerts["rule"] == "churn_said"].set_index("entity_id")["message"]
+    assert said["NEW-1"] == "Won Today Ltd: no churn probability yet"
+    assert not alerts["message"].str.contains("n/a|unknown", regex=True).any()
+
+
+def test_alert_rules_stay_silent_while_the_churn_model_falls_back(warehouse, tmp_path, monkeypatch):
+    """Too little history: the churn facts are missing, so no churn rule fires and no message
+    prints "n/a"."""
+    monkeypatch.setenv("HUB_HOME", str(tmp_path))
+    today = pd.Timestamp.now(tz="UTC").normalize().tz_localize(None)
+    young = churn_world(n_customers=300, weeks=12, seed=5, as_of=today.date())
+    alerts = _alerts_after_scoring(warehouse, young, today, tmp_path)
+    assert (warehouse.read("analytics", "churn_risk")["method"] == "health_band").all()
+    assert not alerts["rule"].isin(["churn_90d_above_half", "churn_probability_high"]).any()
+    said = alerts[alerts["rule"] == "churn_said"]
+    assert len(said) and said["message"].str.endswith(": no churn probability yet").all()
+    assert not alerts["message"].str.contains("n/a").any()

@@ -21,6 +21,10 @@ HEALTH_FACTS = ["customer_id", "health_score", "health_band", "coverage", "delta
                 "api_calls_prev_7d", "api_calls_14d", "usage_growth_pct", "active_days_7d", "error_rate_7d",
                 "last_api_call_on", "open_tickets", "tickets_30d", "contacts", "days_since_interaction",
                 "satisfaction", "pmf", "activation_done", "activation_missing", "time_to_first_value_days"]
+# The churn model's latest figures (analytics.churn_risk, one row per live customer); NULL while
+# the model has too little history, so a rule on them does not fire then.
+CHURN_FACTS = ["churn_probability_30d", "churn_probability_90d", "churn_probability", "risk_band", "top_factors"]
+CHURN_PERCENTS = ["churn_percent_30d", "churn_percent_90d"]  # the same figures × 100, for messages
 
 
 def _columns(warehouse: Warehouse, name: str, columns: list[str]) -> pd.DataFrame:
@@ -39,9 +43,22 @@ def customer_facts(warehouse: Warehouse) -> pd.DataFrame:
     frame["last_api_call_on"] = frame["customer_id"].map(lifetime["last_api_call_on"]).combine_first(
         frame["last_api_call_on"])
     frame.loc[frame["health_band"].isin(SPECIAL_BANDS), SCORE_FACTS] = None
+    frame = frame.merge(churn_facts(warehouse), on="customer_id", how="left")
+    # A customer who left since the model last scored it is not at risk of leaving.
+    frame.loc[frame["health_band"] == "churned", CHURN_FACTS + CHURN_PERCENTS] = None
     frame["entity_id"] = frame["customer_id"]
     frame["name"] = frame["name"].fillna(frame["customer_id"])
     return frame
+
+
+def churn_facts(warehouse: Warehouse) -> pd.DataFrame:
+    """Per customer the churn model's probabilities (0–1), the same as percentages for messages
+    (``churn_percent_30d``, ``churn_percent_90d``), the risk band and the top factors in words."""
+    risk = _columns(warehouse, "churn_risk", ["customer_id", *CHURN_FACTS])
+    for percent in CHURN_PERCENTS:
+        probability = percent.replace("churn_percent", "churn_probability")
+        risk[percent] = (pd.to_numeric(risk[probability]) * 100).round(1)
+    return risk
 
 
 def application_facts(warehouse: Warehouse, now: pd.Timestamp) -> pd.DataFrame:

@@ -92,7 +92,8 @@ def _stored(warehouse: Warehouse, conn: sa.Connection, alert_ids: Sequence[str])
 
 @step(assets=("analytics/alerts",),
       reads=("analytics.customers", "analytics.customer_health", "analytics.customer_usage", "analytics.applications",
-             "analytics.kpi_daily", "analytics.owners", "staging.companies", "staging.activities", "raw.sync_state"),
+             "analytics.kpi_daily", "analytics.owners", "analytics.churn_risk", "staging.companies",
+             "staging.activities", "raw.sync_state"),
       writes=("analytics.alerts", "analytics.alert_deliveries"))
 def evaluate_alerts(warehouse: Warehouse, config: dict[str, Any], channels: Sequence[Channel],
                     now: dt.datetime | None = None) -> StepResult:
