@@ -4,6 +4,7 @@ A script that prints figures, not a test.
     python benchmarks/usage.py                        # 200k and 2M lines, 30 daily files, SQLite
     python benchmarks/usage.py --lines 200000 --runs 3
     python benchmarks/usage.py --url postgresql://root@127.0.0.1:5432/hub_bench
+    python benchmarks/usage.py --suppressed 1000        # the hub with erased identities on the list
 
 Every method reads the same JSON Lines files (gzip, one per UTC day, ~1 % bad lines: unparseable,
 a bad timestamp or an unknown customer; a few percent messy but valid: other timestamp forms,
@@ -14,6 +15,9 @@ interleaved, from one invocation.
 - **hub**: the ``ingest_usage`` and ``build_usage_daily`` steps on a fresh warehouse: every line
   validated with its reason, per-file accounting, events to Parquet by day, customers resolved
   through the crosswalk, ``usage_daily``, ``customer_usage``, ledger and quarantine written.
+  With ``--suppressed N`` the suppression list holds N erased identities (one of them the customer
+  BETA-000001, whose lines are held back: its daily rows are missing from the hub's count), so
+  every distinct customer and user id of the files is checked against it.
 - **duckdb**: ``read_ndjson`` typed (``ignore_errors``) and the daily aggregate; no reasons, no
   accounting, no crosswalk, nothing written.
 - **pyarrow**: ``pyarrow.json.read_json`` typed + pandas groupby. It refuses a whole file for one bad
@@ -101,7 +105,17 @@ def _seed_customers(warehouse) -> None:  # noqa: ANN001
         key=["source", "source_object", "source_id"])
 
 
-def run_hub(directory: Path, url: str | None, work: Path) -> int:
+def _suppress(warehouse, count: int) -> None:  # noqa: ANN001
+    """``count`` erased identities on the list: the customer BETA-000001 and addresses nobody uses."""
+    from hub.governance.suppression import customer_key, email_key, suppress
+
+    os.environ["HUB_ERASURE_SALT"] = "benchmark-erasure-salt"
+    keys = [customer_key("BETA-000001")] + [email_key(f"gone{n}@example.com") for n in range(count - 1)]
+    with warehouse.transaction() as conn:
+        suppress(warehouse, conn, "benchmark", keys, b"benchmark-erasure-salt")
+
+
+def run_hub(directory: Path, url: str | None, work: Path, suppressed: int = 0) -> int:
     from hub.pipeline.usage import build_usage_daily, ingest_usage
     from hub.warehouse import Warehouse
 
@@ -110,6 +124,8 @@ def run_hub(directory: Path, url: str | None, work: Path) -> int:
         warehouse.drop_layers()
     warehouse.migrate()
     _seed_customers(warehouse)
+    if suppressed:
+        _suppress(warehouse, suppressed)
     os.environ["HUB_HOME"] = str(work)
     start = time.perf_counter()
     ingest_usage(warehouse, directory, {"usage": {"stable_seconds": 0}})
@@ -217,9 +233,10 @@ def _report(seconds: float, rows: int) -> None:
     print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": peak_kb / 1024}))
 
 
-def _one(method: str, directory: Path, url: str | None) -> dict:
+def _one(method: str, directory: Path, url: str | None, suppressed: int = 0) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"usage-{method}-") as work:
-        command = [sys.executable, __file__, "--one", method, "--dir", str(directory), "--work", work]
+        command = [sys.executable, __file__, "--one", method, "--dir", str(directory), "--work", work,
+                   "--suppressed", str(suppressed)]
         if url:
             command += ["--url", url]
         done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO,
@@ -235,17 +252,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--url", help="warehouse URL for the hub (default: a fresh SQLite file)")
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--suppressed", type=int, default=0, help="erased identities on the hub's suppression list")
     parser.add_argument("--one", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         work = args.work or Path(tempfile.mkdtemp())
-        runners = {"hub": lambda: run_hub(args.dir, args.url, work), "duckdb": lambda: run_duckdb(args.dir),
+        runners = {"hub": lambda: run_hub(args.dir, args.url, work, args.suppressed), "duckdb": lambda: run_duckdb(args.dir),
                    "pyarrow": lambda: run_pyarrow(args.dir, args.dir.parent), "pandas": lambda: run_pandas(args.dir)}
         raise SystemExit(runners[args.one]())
     methods = args.methods.split(",")
-    print(f"{os.cpu_count()} cores; hub warehouse: {args.url or 'SQLite'}; median of {args.runs} runs, interleaved")
+    print(f"{os.cpu_count()} cores; hub warehouse: {args.url or 'SQLite'}; median of {args.runs} runs, interleaved"
+          + (f"; {args.suppressed} erased identities on the list" if args.suppressed else ""))
     for lines in args.lines or [200_000, 2_000_000]:
         with tempfile.TemporaryDirectory(prefix="usage-bench-") as tmp:
             directory = Path(tmp) / "landing"
@@ -254,7 +273,7 @@ def main() -> None:
             results: dict[str, list[dict]] = {m: [] for m in methods}
             for _ in range(args.runs):
                 for method in methods:
-                    results[method].append(_one(method, directory, args.url))
+                    results[method].append(_one(method, directory, args.url, args.suppressed))
             print(f"\n{total:,} lines in {FILES} gzip JSON Lines files, {bad:,} bad")
             print("| method | seconds | lines/s | share of DuckDB | peak memory | daily rows |")
             print("|---|---|---|---|---|---|")

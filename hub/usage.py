@@ -6,8 +6,8 @@ plus one optional field of ours: ``count``, the number of identical operations a
 is ``hub.usage_files``' job (JSON Lines parsed column-wise by ``hub.usage_parse``); this module
 lands what it reads and rolls events up per day. Events land as Parquet by day
 (``hub.usage_store``); the warehouse keeps the per-read ledger, the file states, the quarantine
-and ``usage_daily``. Every line is accounted for: lines in = lines loaded + lines quarantined,
-per file and read. An event is keyed by its line's content and number, so a copy of a file under
+and ``usage_daily``. Every line is accounted for: lines in = lines loaded + lines quarantined
+(+ lines suppressed: of people or customers erased since, ``hub.usage_suppression``), per file and read. An event is keyed by its line's content and number, so a copy of a file under
 another name or compression, or a file read again after a rewrite, never counts a line twice.
 """
 
@@ -38,6 +38,7 @@ from hub.usage_files import (
     read_segment,
 )
 from hub.usage_store import UsageEventStore
+from hub.usage_suppression import UsageSuppression
 from hub.warehouse import Warehouse, utcnow
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class IngestStats:
     lines_in: int = 0
     lines_loaded: int = 0
     lines_quarantined: int = 0
+    lines_suppressed: int = 0
     problems: list[str] = field(default_factory=list)
 
     def as_metadata(self) -> dict[str, Any]:
@@ -103,6 +105,8 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
             stats.files_skipped += 1
             continue
         changed.append((path, previous))
+    # Before any read: a list it cannot check (no HUB_ERASURE_SALT) stops the ingest, as it stops a sync.
+    erased = UsageSuppression.load(warehouse) if changed else None
     for path, previous, segment in _read_ahead(changed, rules, moment, duck):
         if segment.waiting:
             stats.files_waiting += 1
@@ -115,6 +119,8 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
             segment.rows, segment.tables, segment.quarantined, segment.lines_in = [], [], [], 0
             stats.files_duplicate += 1
             stats.problems.append(f"{path.name}: {segment.state.reason}")
+        assert erased is not None
+        erased.hold_back(segment)
         loaded = _write_segment(warehouse, store, segment, moment)
         if segment.file_reason:
             stats.files_unreadable += 1
@@ -125,6 +131,7 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
         stats.lines_in += segment.lines_in
         stats.lines_loaded += loaded
         stats.lines_quarantined += len(segment.quarantined)
+        stats.lines_suppressed += segment.suppressed
     return stats
 
 
@@ -181,23 +188,24 @@ def _write_segment(warehouse: Warehouse, store: UsageEventStore, segment: Segmen
         quarantined.append({"quarantine_id": f"usage-file:{key}:{state.size_bytes}:{state.mtime}",
                             "source": "usage", "source_object": "usage_file", "record_key": path.name,
                             "reason": segment.file_reason, "payload": str(path), "quarantined_at": stamp})
-    totals = {"lines_in": segment.lines_in, "lines_loaded": loaded, "lines_quarantined": len(segment.quarantined)}
+    totals = {"lines_in": segment.lines_in, "lines_loaded": loaded, "lines_quarantined": len(segment.quarantined),
+              "lines_suppressed": segment.suppressed}
     with warehouse.transaction() as conn:
         warehouse.write("raw", "quarantine", quarantined, key=["quarantine_id"], conn=conn)
         state_row = {**{f: getattr(state, f) for f in STATE_FIELDS}, "updated_at": stamp, **totals}
         if segment.start_line:
             t = warehouse.table("raw", "usage_file_state")
-            current = conn.execute(sa.select(t.c.lines_in, t.c.lines_loaded, t.c.lines_quarantined)
-                                   .where(t.c.path == str(path))).first()
+            current = conn.execute(sa.select(t.c.lines_in, t.c.lines_loaded, t.c.lines_quarantined,
+                                             t.c.lines_suppressed).where(t.c.path == str(path))).first()
             if current is not None:
                 state_row.update(lines_in=current[0] + segment.lines_in, lines_loaded=current[1] + loaded,
-                                 lines_quarantined=current[2] + len(segment.quarantined))
+                                 lines_quarantined=current[2] + len(segment.quarantined),
+                                 lines_suppressed=current[3] + segment.suppressed)
         warehouse.write("raw", "usage_file_state", [state_row], key=["path"], conn=conn)
-        # The ledger: one row per read of a file (lines in = loaded + quarantined, per read).
+        # The ledger: one row per read of a file (lines in = loaded + quarantined + suppressed, per read).
         warehouse.write("raw", "usage_files", [{
             "file_digest": file_digest, "file_name": path.name, "size_bytes": state.size_bytes,
-            "lines_in": segment.lines_in, "lines_loaded": loaded, "lines_quarantined": len(segment.quarantined),
-            "loaded_at": stamp,
+            **totals, "loaded_at": stamp,
         }], key=["file_digest"], conn=conn)
     return loaded
 

@@ -102,6 +102,7 @@ class Segment:
     rows: list[dict[str, Any]] = field(default_factory=list)  # events read line by line
     tables: list[pa.Table] = field(default_factory=list)      # events read a block at a time
     quarantined: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, text)
+    suppressed: int = 0             # lines of erased people or customers (hub.usage_suppression)
     state: FileState | None = None
     file_reason: str | None = None  # the file as a whole could not be read
     waiting: str | None = None      # nothing read yet: the file is still being written

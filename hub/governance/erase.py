@@ -33,11 +33,13 @@ from hub.governance import audit
 from hub.governance.subject import REDACTED, Subject, raw_object_of
 from hub.governance.suppression import (
     Suppressions,
+    customer_key,
     email_key,
     identity_hash,
     record_key,
     require_salt,
     suppress,
+    user_key,
 )
 from hub.governance.tables import WarehouseTable, is_text, searched_tables
 from hub.warehouse import Warehouse
@@ -92,6 +94,7 @@ def erase(warehouse: Warehouse, subject: Subject, *, dry_run: bool = False, home
     Suppressions.load(warehouse, salt)  # refuses a salt that is not the list's own
     result = Erasure(uuid.uuid4().hex[:16], subject, dry_run)
     needles = subject.needles()
+    usage_users = _usage_user_ids(warehouse, needles)  # read before the files are rewritten without them
     try:
         with warehouse.transaction() as conn:
             _delete_keyed(warehouse, conn, subject, result)
@@ -100,6 +103,10 @@ def erase(warehouse: Warehouse, subject: Subject, *, dry_run: bool = False, home
             keys = {email_key(e) for e in subject.emails if "@" in e}
             keys |= {record_key(*r.split(":", 2)) for r in subject.own_records | subject.people_rows
                      if r.count(":") >= 2}
+            # The usage ingest holds back a customer's events by the ids they name it by, and a
+            # person's by their address or the user ids their events carried (hub.usage_suppression).
+            keys |= {customer_key(r) for r in subject.usage_refs if r.strip()}
+            keys |= {user_key(u) for u in usage_users}
             result.suppressed = suppress(warehouse, conn, result.erasure_id, keys, salt)
             audit.record(warehouse, "erase", actor=actor, target=result.erasure_id, conn=conn, details={
                 "selector": subject.selector,
@@ -219,6 +226,24 @@ def _contains(column: Any, needle: str) -> list[Any]:
 
 
 # -- files ------------------------------------------------------------------------------------
+
+def _usage_user_ids(warehouse: Warehouse, needles: list[str]) -> set[str]:
+    """The ``user_id`` values of stored usage events that name the subject (as ``_erase_usage_files`` finds them)."""
+    from hub import usage_parse
+    from hub.usage_store import UsageEventStore
+
+    root = UsageEventStore.of(warehouse).root
+    if not needles or not root.is_dir() or not any(root.glob("day=*/*.parquet")):
+        return set()
+    duck = usage_parse.connect()
+    try:
+        found = duck.execute("SELECT DISTINCT user_id FROM read_parquet(?, union_by_name = true) "
+                             "WHERE user_id IS NOT NULL AND list_bool_or([contains(lower(user_id), n) FOR n IN ?])",
+                             [str(root / "day=*" / "*.parquet"), [n.lower() for n in needles]]).fetchall()
+    finally:
+        duck.close()
+    return {u for (u,) in found if u.strip()}
+
 
 def _erase_usage_files(warehouse: Warehouse, subject: Subject, needles: list[str], result: Erasure) -> None:
     """Usage events kept as Parquet beside the warehouse (``hub.usage_store``, when present)."""

@@ -3,7 +3,8 @@
 ``hub erase`` adds the person's email addresses and source records; raw landing (``hub.raw``)
 asks :meth:`Suppressions.matches` of every record before landing it and counts what it skips, so
 the next sync does not bring an erased person back and reports that the source still holds them.
-The hashes are HMAC-SHA256 keyed by ``HUB_ERASURE_SALT``: without the secret the list reveals
+The usage ingest (``hub.usage_suppression``) asks the same of each distinct customer id and
+user id of the events it reads. The hashes are HMAC-SHA256 keyed by ``HUB_ERASURE_SALT``: without the secret the list reveals
 nothing, not even by hashing a dictionary of addresses.
 """
 
@@ -42,6 +43,16 @@ def email_key(address: str) -> str:
 
 def record_key(source: str, source_object: str, source_id: str) -> str:
     return f"record:{source}:{source_object}:{source_id}"
+
+
+def customer_key(usage_ref: str) -> str:
+    """An erased customer, by an id usage events name it by (``customer_id`` in a usage line)."""
+    return "customer:" + usage_ref.strip()
+
+
+def user_key(user_id: str) -> str:
+    """An erased person, by the ``user_id`` their product usage events carried."""
+    return "user:" + user_id.strip().lower()
 
 
 def identity_hash(salt: bytes, key: str) -> str:
@@ -85,6 +96,19 @@ class Suppressions:
 
     def email_erased(self, address: str) -> bool:
         return bool(self.hashes and self.salt and identity_hash(self.salt, email_key(address)) in self.hashes)
+
+    def names_erased_email(self, text: str) -> bool:
+        """Whether ``text`` holds an erased email address anywhere."""
+        return bool(self.hashes) and any(self.email_erased(m) for m in set(EMAIL.findall(text)))
+
+    def customer_erased(self, usage_ref: str) -> bool:
+        return bool(self.hashes and self.salt and identity_hash(self.salt, customer_key(usage_ref)) in self.hashes)
+
+    def user_erased(self, user_id: str) -> bool:
+        """A usage ``user_id`` that is an erased user, or is or holds an erased email address."""
+        if not self.hashes or self.salt is None:
+            return False
+        return identity_hash(self.salt, user_key(user_id)) in self.hashes or self.names_erased_email(user_id)
 
 
 def suppress(warehouse: Warehouse, conn: Connection, erasure_id: str, keys: Iterable[str], salt: bytes) -> int:

@@ -11,12 +11,13 @@ from hub.usage_summary import PRODUCT_MILESTONES, usage_summary
 from hub.warehouse import Warehouse
 
 
-@step(assets=("raw/usage/events",),
+@step(assets=("raw/usage/events",), reads=("raw.erasure_suppressions",),
       writes=("raw.usage_files", "raw.usage_file_state", "raw.quarantine", "raw.usage_events"),
       history=("raw.usage_files", "raw.usage_file_state", "raw.usage_events"))
 def ingest_usage(warehouse: Warehouse, directory: Path, config: dict[str, Any] | None = None) -> StepResult:
     """Land what is new in the landing directory's usage files (new files, appended lines): events
-    as Parquet by day beside the warehouse, the ledger, file states and quarantine in it. Events an
+    as Parquet by day beside the warehouse, the ledger, file states and quarantine in it; lines of
+    erased people or customers are held back and counted (``raw.erasure_suppressions``). Events an
     earlier version kept in ``raw.usage_events`` move to the Parquet store on the first run."""
     rules = usage.UsageRules.from_config((config or {}).get("usage"))
     stats = usage.ingest_usage_files(warehouse, usage.list_usage_files(directory), rules)
