@@ -303,3 +303,58 @@ def test_alert_rules_stay_silent_while_the_churn_model_falls_back(warehouse, tmp
     said = alerts[alerts["rule"] == "churn_said"]
     assert len(said) and said["message"].str.endswith(": no churn probability yet").all()
     assert not alerts["message"].str.contains("n/a").any()
+
+
+def _business_review(warehouse, world, today, tmp_path, label: str):
+    from hub.config import load_config
+    from hub.reports.period import parse_period
+    from hub.reports.store import render_report
+
+    _seed_warehouse(warehouse, world, today)
+    assert dg.materialize([churn_risk, revenue_forecast],
+                          resources={"warehouse": WarehouseResource(url=warehouse.url)}).success
+    return render_report(warehouse, load_config(None), "monthly_business_review", parse_period(label), tmp_path)
+
+
+def test_business_review_shows_the_forecast(warehouse, tmp_path, monkeypatch):
+    """The monthly business review shows the next three months' MRR with the 80 % interval and the
+    backtest error as the forecast asset stored them, with a chart; a month that ended before the
+    first forecast says there is none yet."""
+    from PIL import Image
+
+    from hub.config import load_config
+    from hub.reports.period import parse_period
+    from hub.reports.store import render_report
+
+    monkeypatch.setenv("HUB_HOME", str(tmp_path))
+    today = pd.Timestamp.now(tz="UTC").normalize().tz_localize(None)
+    world = churn_world(n_customers=700, weeks=60, seed=11, as_of=today.date())
+    rendered = _business_review(warehouse, world, today, tmp_path, today.strftime("%Y-%m"))
+    stored = warehouse.read("analytics", "revenue_forecast").sort_values("months_ahead")
+    section = rendered.markdown.split("## Revenue forecast", 1)[1].split("\n## ", 1)[0]
+    for _, row in stored.iterrows():
+        assert (f"| {row['months_ahead']} | {row['month_end']} | ${row['forecast_mrr']:,.0f} | "
+                f"${row['low_mrr']:,.0f} – ${row['high_mrr']:,.0f} |") in section
+        assert f"{row['backtest_mape'] * 100:.2f} %" in section
+    assert f"over {stored['backtest_origins'].iloc[0]} past origins" in section
+    first = stored.iloc[0]
+    assert f"- Forecast: MRR next month **${first['forecast_mrr']:,.0f}**" in rendered.markdown
+    chart = tmp_path / "reports" / "monthly_business_review" / today.strftime("%Y-%m") / "mrr_forecast.png"
+    assert chart in rendered.charts
+    pixels = np.asarray(Image.open(chart).convert("RGB")).reshape(-1, 3)
+    assert len(np.unique(pixels, axis=0)) > 2 and (pixels < 245).any(axis=1).mean() > 0.01
+
+    earlier = (today.replace(day=1) - pd.Timedelta(days=40)).strftime("%Y-%m")
+    before = render_report(warehouse, load_config(None), "monthly_business_review", parse_period(earlier), tmp_path)
+    assert "- Forecast: no forecast yet: none was made by" in before.markdown
+    assert "## Revenue forecast\n\nNo forecast yet: none was made by" in before.markdown
+
+
+def test_business_review_says_why_there_is_no_forecast(warehouse, tmp_path, monkeypatch):
+    monkeypatch.setenv("HUB_HOME", str(tmp_path))
+    today = pd.Timestamp.now(tz="UTC").normalize().tz_localize(None)
+    young = churn_world(n_customers=300, weeks=12, seed=5, as_of=today.date())
+    rendered = _business_review(warehouse, young, today, tmp_path, today.strftime("%Y-%m"))
+    assert "- Forecast: no forecast yet: no churn model yet: 30 days:" in rendered.markdown
+    assert "## Revenue forecast\n\nNo forecast yet: no churn model yet: 30 days:" in rendered.markdown
+    assert "n/a" not in rendered.markdown

@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 BAND_COLOURS = {"excellent": "#1b7a43", "good": "#2e9e5b", "green": "#2e9e5b", "yellow": "#e8b730",
                 "at_risk": "#e8b730", "critical": "#d64545", "red": "#d64545", "churned": "#7a2e2e",
@@ -97,3 +98,30 @@ def funnel(path: Path, title: str, stages: Sequence[tuple[str, float]]) -> Path:
     ax.set_xticks([])
     ax.spines[["left", "bottom"]].set_visible(False)
     return _finish(fig, ax, path, title, not stages or not any(v for _, v in stages))
+
+
+def forecast(path: Path, title: str, history: pd.Series, ahead: pd.DataFrame, *, ylabel: str = "") -> Path:
+    """Actual values by label, then the forecast (``forecast_mrr``) continuing from its first row,
+    with the ``low_mrr``–``high_mrr`` interval shaded; one x position per label."""
+    fig, ax = plt.subplots(figsize=SIZE)
+    past = pd.to_numeric(history, errors="coerce")
+    future = ahead.apply(pd.to_numeric, errors="coerce")
+    labels = [str(i) for i in past.index] + [str(i) for i in future.index]
+    x_past, x_future = list(range(len(past))), list(range(len(past), len(labels)))
+    known = past.notna().to_numpy()
+    if known.any():
+        ax.plot([x for x, k in zip(x_past, known, strict=True) if k], past[known].to_numpy(), marker="o",
+                markersize=4, color=SERIES_COLOURS[0], linewidth=2, label="actual (last snapshot of the month)")
+    if len(future):
+        ax.fill_between(x_future, future["low_mrr"].to_numpy(), future["high_mrr"].to_numpy(),
+                        color=SERIES_COLOURS[1], alpha=0.2, label="80 % interval")
+        ax.plot(x_future, future["forecast_mrr"].to_numpy(), marker="o", markersize=4, linestyle="--",
+                color=SERIES_COLOURS[1], linewidth=2, label="forecast")
+    empty = not known.any() and not (len(future) and future["forecast_mrr"].notna().any())
+    if not empty:
+        ax.set_xticks(range(len(labels)), labels)
+        ax.tick_params(axis="x", labelsize=8, rotation=30)
+        ax.legend(fontsize=8, frameon=False)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"${v:,.0f}"))
+    ax.set_ylabel(ylabel)
+    return _finish(fig, ax, path, title, empty)

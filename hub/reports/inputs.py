@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from hub import kpi_catalogue
 from hub.kpi_catalogue import FORMULAS, KpiInputs, Period, Unknown, status_of
@@ -18,7 +19,7 @@ from hub.warehouse import Warehouse
 TABLES = ("analytics.kpi_period", "analytics.customers", "analytics.customer_health",
           "analytics.customer_health_history", "analytics.deals", "analytics.applications",
           "analytics.usage_daily", "analytics.alerts", "analytics.churn_risk", "analytics.revenue_forecast",
-          "analytics.customer_usage", "analytics.beta_activations", "staging.surveys", "staging.deals",
+          "analytics.churn_snapshots", "analytics.customer_usage", "analytics.beta_activations", "staging.surveys", "staging.deals",
           "staging.activities", "raw.usage_files")
 
 
@@ -34,6 +35,7 @@ class ReportInputs:
     alerts: pd.DataFrame
     churn_risk: pd.DataFrame
     revenue_forecast: pd.DataFrame
+    mrr_by_day: pd.Series  # day -> MRR of the customers not churned, as the forecast's backtest counts it
 
 
 def read_inputs(warehouse: Warehouse, config: dict[str, Any]) -> ReportInputs:
@@ -58,7 +60,17 @@ def read_inputs(warehouse: Warehouse, config: dict[str, Any]) -> ReportInputs:
         health_history=history, usage_daily=usage, alerts=alerts,
         churn_risk=warehouse.read("analytics", "churn_risk", ["customer_id", "churn_probability", "risk_band",
                                                               "top_factors", "method"]),
-        revenue_forecast=warehouse.read("analytics", "revenue_forecast"))
+        revenue_forecast=warehouse.read("analytics", "revenue_forecast"), mrr_by_day=recorded_mrr(warehouse))
+
+
+def recorded_mrr(warehouse: Warehouse) -> pd.Series:
+    """MRR per snapshot day (``churn_snapshots``: the customers not churned that day), summed in the
+    database: the actual the revenue forecast's backtest compares with."""
+    snapshots = warehouse.table("analytics", "churn_snapshots")
+    stage = snapshots.c.lifecycle_stage
+    frame = warehouse.fetch(sa.select(snapshots.c.as_of, sa.func.sum(snapshots.c.mrr).label("mrr"))
+                            .where(sa.or_(stage.is_(None), stage != "churned")).group_by(snapshots.c.as_of))
+    return pd.Series(pd.to_numeric(frame["mrr"]).to_numpy(), index=frame["as_of"].astype(str), dtype=float).sort_index()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from hub.kpi_catalogue import Period
-from hub.reports import charts
+from hub.reports import charts, forecast
 from hub.reports.inputs import STATUS_MARK, ReportInputs, in_period, kpi, kpi_table
 from hub.reports.period import trailing
 from hub.reports.render import Chart, Report, Section, md_list
@@ -109,11 +109,13 @@ def business_review(inputs: ReportInputs, period: Period, folder: Path) -> Repor
                        for p in trailing(period, TREND_MONTHS)})
     bands = health_at(inputs, period.end)["health_band"].fillna("unknown").value_counts().to_dict()
     mrr, growth = kpi(inputs, "mrr", period), kpi(inputs, "mrr_movements", period)
+    outlook = forecast.outlook(inputs.revenue_forecast, period)
     summary = "\n".join([
         f"- Monthly performance: {', '.join(f'{STATUS_MARK.get(s, s)} {n}' for s, n in statuses.items())} "
         f"of {len(figures)} monthly KPIs",
         f"- Customer acquisition: **{int(apps.iloc[-1])}** applications (last month {int(apps.iloc[-2])})",
         f"- Revenue: MRR **{mrr.shown()}**, ARR **{kpi(inputs, 'arr', period).shown()}**",
+        forecast.summary_line(outlook),
         f"- Usage: **{usage.iloc[-1]:,.0f}** API calls (last month {usage.iloc[-2]:,.0f})",
         "- Health: " + ", ".join(f"{b} {n}" for b, n in bands.items())])
     sections = [Section(f"{area.title()}", kpi_table(fs)) for area, fs in areas.items()]
@@ -131,5 +133,6 @@ def business_review(inputs: ReportInputs, period: Period, folder: Path) -> Repor
             folder / "health_bands.png", "Customers per health band at month end", bands))]),
         *sections,
         Section("Revenue movements", growth.reason or "See `mrr_movements` detail in `analytics.kpi_period`."),
+        forecast.section(outlook, forecast.actual_by_month(inputs.mrr_by_day, trailing(period, TREND_MONTHS)), folder),
         Section("Strategic planning inputs: what is not measured yet", md_list(unknown, "every KPI is measured")),
     ])
