@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -64,16 +65,32 @@ class UsageEventStore:
             return []
         return sorted(p for p in self.root.glob("day=*/*.parquet") if p.stem in live)
 
-    def prune(self, before: dt.date) -> int:
-        """Delete the days before ``before`` (for retention); returns the files removed."""
-        removed = 0
-        for folder in self.root.glob("day=*") if self.root.is_dir() else []:
+    def prune(self, before: dt.date) -> StorePruned:
+        """Delete the days before ``before`` (for retention, whole UTC days); returns what went."""
+        pruned = StorePruned()
+        for folder in sorted(self.root.glob("day=*")) if self.root.is_dir() else []:
             try:
                 day = dt.date.fromisoformat(folder.name.removeprefix("day="))
             except ValueError:
                 continue
-            if day < before:
-                for path in folder.glob("*.parquet"):
-                    path.unlink()
-                    removed += 1
-        return removed
+            if day >= before:
+                continue
+            for path in sorted(folder.glob("*.parquet")):
+                pruned.rows += pq.read_metadata(path).num_rows
+                path.unlink()
+                pruned.files += 1
+            for leftover in folder.glob("*.parquet.tmp"):  # a write a crash interrupted
+                leftover.unlink()
+            if not any(folder.iterdir()):
+                folder.rmdir()
+            pruned.days += 1
+        return pruned
+
+
+@dataclass
+class StorePruned:
+    """What a prune removed: whole days, their Parquet files and the events in them."""
+
+    days: int = 0
+    files: int = 0
+    rows: int = 0

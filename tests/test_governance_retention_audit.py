@@ -168,3 +168,41 @@ def test_bi_reader_sees_no_clear_text_email(warehouse: Warehouse) -> None:
             assert not conn.exec_driver_sql(
                 f"SELECT has_table_privilege('hub_bi_reader', 'analytics.{table.name}', 'SELECT')").scalar(), table
             assert conn.exec_driver_sql(f"SELECT to_regclass('analytics_masked.{table.name}')").scalar(), table
+
+
+def test_retention_prunes_the_usage_event_store(warehouse: Warehouse, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``usage_events`` retention removes whole days of the Parquet event store and reports them."""
+    from hub.governance.retention import USAGE_EVENT_STORE
+    from hub.pipeline.usage import ingest_usage
+    from hub.usage import read_usage_events
+    from hub.usage_store import UsageEventStore
+
+    config = tmp_path / "hub.yaml"
+    config.write_text("retention:\n  usage_events: 30\n", encoding="utf-8")
+    monkeypatch.setenv("HUB_HOME", str(tmp_path))
+    monkeypatch.setenv("HUB_WAREHOUSE_URL", warehouse.url)
+    monkeypatch.setenv("HUB_CONFIG", str(config))
+    old_day, new_day = (NOW - dt.timedelta(days=100)).date(), (NOW - dt.timedelta(days=1)).date()
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "usage.jsonl").write_text("".join(
+        f'{{"timestamp": "{day}T{hour:02d}:00:00Z", "customer_id": "BETA-1", "event": "api_call"}}\n'
+        for day, hour in ((old_day, 1), (old_day, 2), (new_day, 3))), encoding="utf-8")
+    ingest_usage(warehouse, landing, {"usage": {"stable_seconds": 0}})
+    root = UsageEventStore.of(warehouse).root
+    assert sorted(p.name for p in root.iterdir()) == [f"day={old_day}", f"day={new_day}"]
+    from hub.definitions import build_definitions
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = build_definitions().resolve_job_def("retention").execute_in_process(instance=instance)
+    assert result.success
+    assert sorted(p.name for p in root.iterdir()) == [f"day={new_day}"]
+    assert [str(t.date()) for t in read_usage_events(warehouse)["event_at"]] == [str(new_day)]
+    runs = warehouse.read("analytics", "retention_runs").set_index("target")
+    assert runs.loc[USAGE_EVENT_STORE, "removed"] == 2 and runs.loc[USAGE_EVENT_STORE, "keep_days"] == 30
+    [materialization] = [e.event_specific_data.materialization for e in result.all_events
+                         if e.event_type_value == "ASSET_MATERIALIZATION"]
+    metadata = {k: v.value for k, v in materialization.metadata.items()}
+    assert {k.removeprefix(f"removed {USAGE_EVENT_STORE} "): metadata[k] for k in metadata
+            if k.startswith(f"removed {USAGE_EVENT_STORE} ")} == {"days": 1, "files": 1, "rows": 2}

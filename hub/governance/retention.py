@@ -3,20 +3,23 @@ forever), and the retention step prunes what is older, reporting what it removed
 
 A policy names the tables it prunes, the column that dates a row and, where only some rows may
 go, which (a resolved alert, a delivery that was sent, a raw record the source has deleted). Rows
-still in use are never pruned: an open alert, a live raw record, an unhandled event.
+still in use are never pruned: an open alert, a live raw record, an unhandled event. Usage events
+kept as Parquet by day beside the warehouse (``hub.usage_store``) go by whole UTC days. The audit
+log is never pruned (it is append-only: sql/postgres/081, sql/sqlite/082).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from hub.raw_objects import RAW_OBJECTS
+from hub.usage_store import UsageEventStore
 from hub.warehouse import Warehouse, utcnow
 
 Only = Callable[[sa.Table], Any]
@@ -41,6 +44,7 @@ POLICIES: dict[str, list[Target]] = {
     "deliveries": [Target("analytics.alert_deliveries", "created_at", lambda t: t.c.status == "sent")],
 }
 FOLDERS = {"reports": "reports"}  # policy -> folder under HUB_HOME
+USAGE_EVENT_STORE = "usage event store (Parquet)"  # the retention_runs target of the usage events' days
 
 
 def pruned_tables() -> tuple[str, ...]:
@@ -54,7 +58,8 @@ class Pruned:
     policy: str
     keep_days: int
     cutoff: dt.datetime
-    removed: int
+    removed: int  # rows (files for a folder)
+    detail: dict[str, int] = field(default_factory=dict)  # e.g. the event store's days, files and rows
 
 
 def prune(warehouse: Warehouse, retention: dict[str, int | None], home: Path,
@@ -87,6 +92,13 @@ def prune(warehouse: Warehouse, retention: dict[str, int | None], home: Path,
         if days is not None:
             cutoff = now - dt.timedelta(days=days)
             done.append(Pruned(f"HUB_HOME/{folder}", policy, days, cutoff, _prune_folder(home / folder, cutoff)))
+    days = retention.get("usage_events")
+    if days is not None:
+        # The events themselves live as Parquet by UTC day (hub.usage_store): whole days before the cut-off's go.
+        cutoff = now - dt.timedelta(days=days)
+        store = UsageEventStore.of(warehouse).prune(cutoff.date())
+        done.append(Pruned(USAGE_EVENT_STORE, "usage_events", days, cutoff, store.rows,
+                           {"days": store.days, "files": store.files, "rows": store.rows}))
     return done
 
 

@@ -14,8 +14,8 @@ from hub.warehouse import Warehouse, utcnow
 
 @step(assets=("analytics/retention_runs",), writes=("analytics.retention_runs",), prunes=pruned_tables())
 def apply_retention(warehouse: Warehouse, config: dict[str, Any], home: Path) -> StepResult:
-    """Delete rows (and report files) older than their layer's retention; one row per target in
-    ``analytics.retention_runs`` with what it removed."""
+    """Delete rows (and report files, and days of the usage event store) older than their layer's
+    retention; one row per target in ``analytics.retention_runs`` with what it removed."""
     ran_at = utcnow().isoformat()
     pruned = prune(warehouse, config["retention"], home)
     frame = pd.DataFrame([{"ran_at": ran_at, "target": p.target, "policy": p.policy, "keep_days": p.keep_days,
@@ -23,7 +23,8 @@ def apply_retention(warehouse: Warehouse, config: dict[str, Any], home: Path) ->
                          columns=["ran_at", "target", "policy", "keep_days", "cutoff", "removed"])
     warehouse.write("analytics", "retention_runs", frame, mode="append")
     removed = {p.target: p.removed for p in pruned if p.removed}
+    details = {f"removed {p.target} {k}": v for p in pruned for k, v in p.detail.items()}
     return StepResult(int(frame["removed"].sum()) if len(frame) else 0,
                       {"removed_total": int(frame["removed"].sum()) if len(frame) else 0,
-                       "targets": len(frame), **{f"removed {k}": v for k, v in removed.items()}},
+                       "targets": len(frame), **{f"removed {k}": v for k, v in removed.items()}, **details},
                       frame[frame["removed"] > 0].head(10))
