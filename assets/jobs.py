@@ -47,12 +47,13 @@ retention = dg.define_asset_job(
 # Partitioned by week and by month: their own jobs and schedules (schedules/reports.py), not nightly's.
 weekly_reports = dg.define_asset_job(
     "weekly_reports", selection=dg.AssetSelection.assets(*WEEKLY_REPORTS),
-    description="Render the weekly reports (acquisition, beta engagement, revenue pipeline, customer success) "
-                "for one ISO week.")
+    description="Render the weekly reports (acquisition, beta engagement, revenue pipeline, customer success, "
+                "engagement) for one ISO week.")
 
 monthly_reports = dg.define_asset_job(
     "monthly_reports", selection=dg.AssetSelection.assets(*MONTHLY_REPORTS),
-    description="Render the monthly reports (product-market fit, customer satisfaction, business review) for one month.")
+    description="Render the monthly reports (product-market fit, customer satisfaction, business review, "
+                "onboarding) for one month.")
 
 JOBS = [nightly_sync, usage_ingest, health_recalculation, alert_evaluation, retention, weekly_reports,
         monthly_reports]

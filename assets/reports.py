@@ -58,6 +58,8 @@ weekly_customer_success = _report_asset("weekly_customer_success", "week")
 monthly_pmf = _report_asset("monthly_pmf", "month")
 monthly_satisfaction = _report_asset("monthly_satisfaction", "month")
 monthly_business_review = _report_asset("monthly_business_review", "month")
+weekly_engagement = _report_asset("weekly_engagement", "week")
+monthly_onboarding = _report_asset("monthly_onboarding", "month")
 
 WEEKLY_REPORTS = [key(f"analytics/reports/{name}") for name, (grain, _) in REPORTS.items() if grain == "week"]
 MONTHLY_REPORTS = [key(f"analytics/reports/{name}") for name, (grain, _) in REPORTS.items() if grain == "month"]

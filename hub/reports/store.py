@@ -12,7 +12,7 @@ import pandas as pd
 
 from hub.kpi_catalogue import Period
 from hub.pipeline.steps import step
-from hub.reports import monthly, success, weekly
+from hub.reports import early_access, engagement, monthly, onboarding, success, weekly
 from hub.reports.inputs import TABLES, ReportInputs, read_inputs
 from hub.reports.render import Report, to_html, to_markdown
 from hub.warehouse import Warehouse, utcnow
@@ -28,7 +28,11 @@ REPORTS: dict[str, tuple[str, Builder]] = {
     "monthly_pmf": ("month", monthly.pmf),
     "monthly_satisfaction": ("month", monthly.satisfaction),
     "monthly_business_review": ("month", monthly.business_review),
+    "weekly_engagement": ("week", engagement.engagement),
+    "monthly_onboarding": ("month", onboarding.onboarding),
 }
+# Seed 001's reports also read the onboarding milestones and the tracking spreadsheets.
+EARLY_ACCESS = {"weekly_engagement", "monthly_onboarding"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ def folder_of(home: Path, name: str, period: Period) -> Path:
     return home / "reports" / name / period.label
 
 
-@step(assets=tuple(f"analytics/reports/{name}" for name in REPORTS), reads=TABLES, writes=("analytics.reports",))
+@step(assets=tuple(f"analytics/reports/{name}" for name in REPORTS), reads=(*TABLES, *early_access.TABLES),
+      writes=("analytics.reports",))
 def render_reports(warehouse: Warehouse, config: dict[str, Any], names: list[str], period: Period,
                    home: Path) -> list[Rendered]:
     """Render ``names`` (all of ``period``'s grain) from one read of the inputs."""
@@ -59,6 +64,8 @@ def render_reports(warehouse: Warehouse, config: dict[str, Any], names: list[str
             raise ValueError(f"report {name} is {REPORTS[name][0]}ly: give a period like "
                              f"{'2026-W48' if REPORTS[name][0] == 'week' else '2026-11'}, not {period.label}")
     inputs = read_inputs(warehouse, config)
+    if EARLY_ACCESS & set(names):
+        inputs = early_access.EarlyAccessInputs.of(inputs, warehouse, period)
     out, rows = [], []
     for name in names:
         folder = folder_of(home, name, period)
