@@ -101,6 +101,12 @@ class AirtableConnector:
             if not offset:
                 return
 
+    def update_records(self, table_name: str, records: list[dict[str, Any]]) -> None:
+        """Update cells of many records (``{"id", "fields"}``), 10 a request as Airtable allows."""
+        table = self._api.table(self.base_id, table_name)
+        for start in range(0, len(records), 10):
+            self._request(table_name, "patch", table.urls.records, json={"records": records[start:start + 10]})
+
     def last_modified_field(self, table_name: str) -> str | None:
         """The table's first "Last modified time" field, read from the base schema; None when it
         has none or the token may not read the schema (then syncs list in full)."""

@@ -192,12 +192,84 @@ class HubSpotConnector:
         nxt = ((page.get("paging") or {}).get("next") or {}).get("after")
         return list(page.get("results") or []), (str(nxt) if nxt is not None else None)
 
+    # -- writes (playbooks: hub.playbooks.crm) ---------------------------------------------------
+    def association_type(self, from_type: str, to_type: str) -> int:
+        """The HUBSPOT_DEFINED association type id from ``from_type`` to ``to_type`` (v4 labels;
+        read, not hard-coded)."""
+        api = self._client.crm.associations.v4.schema.definitions_api
+        labels = self._call(f"reading {from_type}→{to_type} association labels",
+                            lambda: api.get_all(from_type, to_type, **self._raw))
+        for label in labels.get("results") or []:
+            if label.get("category") == "HUBSPOT_DEFINED":
+                return int(label["typeId"])
+        raise SourceError(f"HubSpot defines no {from_type}→{to_type} association: check the account's objects")
+
+    def has_property(self, object_type: str, name: str) -> bool:
+        api = self._client.crm.properties.core_api
+        try:
+            self._call(f"reading the {object_type} property {name}",
+                       lambda: api.get_by_name(object_type, name, **self._raw))
+        except SourceError as exc:
+            if getattr(exc.__cause__, "status", None) == 404:
+                return False
+            raise
+        return True
+
+    def create_property(self, object_type: str, definition: dict[str, Any]) -> None:
+        """A custom property (needs the crm.schemas.<type>.write scope)."""
+        api = self._client.crm.properties.core_api
+        self._call(f"creating the {object_type} property {definition['name']}",
+                   lambda: api.create(object_type, definition, **self._raw))
+
+    def find_task(self, marker: str) -> str | None:
+        """The task whose body carries ``marker`` (the hub's action id), if one was created."""
+        records, _ = self.search("tasks", [{"propertyName": "hs_task_body", "operator": "CONTAINS_TOKEN",
+                                            "value": marker}], "hs_object_id", ["hs_object_id"], limit=1)
+        return str(records[0]["id"]) if records else None
+
+    def create_task(self, properties: dict[str, Any], company_id: str, marker: str, *, check_first: bool) -> str:
+        """Create a task on a company; returns its id. HubSpot has no idempotency key: the body
+        carries ``marker`` and, when an earlier attempt may have landed (``check_first``, or a
+        retry after a timeout or a 5xx), the task is looked up by it before creating another."""
+        api = self._client.crm.objects.tasks.basic_api
+        type_id = self.association_type("tasks", "companies")
+        body = {"properties": properties, "associations": [{"to": {"id": company_id}, "types": [
+            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}]}]}
+        if check_first and (found := self.find_task(marker)):
+            return found
+        attempts = 0
+
+        def create() -> Any:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:
+                found = self.find_task(marker)
+                if found:
+                    return _Found(found)
+            return api.create(body, **self._raw)
+        return str(self._call(f"creating a task on company {company_id}", create)["id"])
+
+    def update_objects(self, object_type: str, inputs: list[dict[str, Any]]) -> None:
+        """Update properties of many objects (batch update, 100 a request)."""
+        api = self._client.crm.objects.batch_api
+        for start in range(0, len(inputs), _BATCH_READ_MAX):
+            body = {"inputs": inputs[start:start + _BATCH_READ_MAX]}
+            self._call(f"updating {object_type}", lambda b=body: api.update(
+                object_type, batch_input_simple_public_object_batch_input=b, **self._raw))
+
     def deal_stages(self) -> list[Record]:
         """Every stage of every deal pipeline, each carrying its ``pipelineId``."""
         api = self._client.crm.pipelines.pipelines_api
         pipelines = self._call("listing deal pipelines", lambda: api.get_all(object_type="deals", **self._raw))
         return [{**stage, "pipelineId": pipeline["id"]}
                 for pipeline in pipelines.get("results") or [] for stage in pipeline.get("stages") or []]
+
+
+class _Found:
+    """A task found by its marker, answered in the shape of a create's raw response."""
+
+    def __init__(self, task_id: str) -> None:
+        self.data = json.dumps({"id": task_id}).encode()
 
 
 def _is_api_exception(exc: BaseException) -> bool:

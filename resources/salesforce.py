@@ -194,6 +194,30 @@ class SalesforceConnector:
             url = result["nextRecordsUrl"]
             result = self.call(what, lambda sf, u=url: sf.query_more(u, identifier_is_url=True, **options))
 
+    # -- writes (playbooks: hub.playbooks.crm) -----------------------------------------------
+    def upsert_by_external_id(self, sobject: str, field: str, value: str, fields: dict[str, Any]) -> str:
+        """Create or update the record whose external-id ``field`` is ``value`` (idempotent: a
+        retried call finds the record it made); returns its Id when Salesforce says it."""
+        response = self.call(f"writing {sobject} {field}={value}", lambda sf: getattr(sf, sobject).upsert(
+            f"{field}/{value}", fields, raw_response=True))
+        if response.status_code == 201:
+            return str(response.json()["id"])
+        found = self.call(f"reading {sobject} {field}={value}", lambda sf: sf.query(
+            f"SELECT Id FROM {sobject} WHERE {field} = '{value}' LIMIT 1"))
+        records = found.get("records") or []
+        return str(records[0]["Id"]) if records else f"{field}/{value}"
+
+    def update_records(self, sobject: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Update many records with sObject Collections (200 a request, not all-or-none): one
+        result per record, ``success`` and ``errors`` as Salesforce answers."""
+        results: list[dict[str, Any]] = []
+        for start in range(0, len(records), 200):
+            body = {"allOrNone": False, "records": [
+                {"attributes": {"type": sobject}, **r} for r in records[start:start + 200]]}
+            results += self.call(f"updating {sobject}", lambda sf, b=body: sf.restful(
+                "composite/sobjects", method="PATCH", json=b))
+        return results
+
     # -- Bulk API 2.0 ------------------------------------------------------------------------
     def bulk_start(self, sobject: str, soql: str) -> str:
         job = self.call(f"starting a Bulk API 2.0 query of {sobject}",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal", "tickets": "ticket"}
+SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal", "tickets": "ticket", "tasks": "task"}
 
 # HUBSPOT_DEFINED association type ids: (primary, unlabeled). Only the *_to_company directions
 # (and their reverses) have a "Primary" label; the others are unlabeled only.
@@ -18,7 +18,18 @@ _TYPE_IDS: dict[tuple[str, str], tuple[int | None, int]] = {
     ("contacts", "deals"): (None, 4), ("deals", "contacts"): (None, 3),
     ("contacts", "tickets"): (None, 15), ("tickets", "contacts"): (None, 16),
     ("deals", "tickets"): (None, 27), ("tickets", "deals"): (None, 28),
+    ("tasks", "companies"): (None, 192), ("companies", "tasks"): (None, 191),
+    ("tasks", "contacts"): (None, 204), ("contacts", "tasks"): (None, 203),
 }
+
+
+def association_type_ids(from_type: str) -> dict[str, set[int]]:
+    """To-type -> the HUBSPOT_DEFINED association type ids from ``from_type`` (v4 labels)."""
+    out: dict[str, set[int]] = {}
+    for (source, target), (primary, unlabeled) in _TYPE_IDS.items():
+        if source == from_type:
+            out[target] = {unlabeled} | ({primary} if primary is not None else set())
+    return out
 
 
 def id_key(object_id: str) -> tuple[int, int, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from hub.emulators._hubspot_associations import SINGULAR, AssociationIndex
 
-_ALIASES = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-5": "tickets",
+_ALIASES = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-5": "tickets", "0-27": "tasks",
             **{singular: plural for plural, singular in SINGULAR.items()}}
 
 

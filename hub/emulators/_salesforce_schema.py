@@ -10,7 +10,7 @@ from hub.emulators._soql import parse_datetime
 
 ALWAYS_FIELDS = ("Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp")
 KEY_PREFIXES = {"Account": "001", "Contact": "003", "Opportunity": "006", "Case": "500",
-                "Lead": "00Q", "User": "005"}
+                "Lead": "00Q", "User": "005", "Task": "00T"}
 _ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -137,6 +137,7 @@ class AirtableEmulator(EmulatorServer):
         lockout_seconds: float = 30.0,
         offset_ttl_seconds: float = 300.0,
         last_modified_field: str | None = None,
+        write_scopes: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -147,6 +148,8 @@ class AirtableEmulator(EmulatorServer):
         # A "Last modified time" field every table carries (computed, as in Airtable), or None.
         self.last_modified_field = last_modified_field
         self.lockout_seconds = lockout_seconds
+        self.write_scopes = write_scopes  # False: a token with data.records:read only (PATCH answers 403)
+        self.writes = 0  # write requests served
         self._locked_until = 0.0
         self._lock = threading.RLock()
         self._tables: dict[str, dict[str, dict]] = {}
@@ -250,9 +253,11 @@ class AirtableEmulator(EmulatorServer):
         table = self._table_name(seg[2])
         if table is None:
             return _error(404, "TABLE_NOT_FOUND", f"Could not find table {seg[2]} in application {seg[1]}")
+        if request.method == "PATCH" and self.write_scopes and len(seg) in (3, 4):
+            return self._patch(table, seg[3] if len(seg) == 4 else None, request)
         if request.method not in ("GET", "POST"):
             return _error(403, "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND",
-                          "Invalid permissions: this emulator serves a read-only token")
+                          "Invalid permissions: this token may not write to the base (data.records:write)")
         if len(seg) == 3 and request.method == "GET":
             return self._list(table, _params_from_query(request))
         if len(seg) == 4 and seg[3] == "listRecords" and request.method == "POST":
@@ -269,6 +274,33 @@ class AirtableEmulator(EmulatorServer):
                 by_id = (request.param("returnFieldsByFieldId") or "").lower() in ("1", "true")
                 return json_response(200, self._present(table, record, None, by_id, False))
         return json_response(404, {"error": "NOT_FOUND"})
+
+    def _patch(self, table: str, record_id: str | None, request: Request) -> Response:
+        """Update cells, as ``PATCH /v0/{base}/{table}/{record}`` (``{"fields": …}``) or
+        ``PATCH /v0/{base}/{table}`` (``{"records": [{"id", "fields"}]}``, at most 10). A field
+        the table does not have answers 422 UNKNOWN_FIELD_NAME; the whole request is refused."""
+        try:
+            body = request.json() or {}
+        except ValueError:
+            return _error(422, "INVALID_REQUEST_UNKNOWN", "Request body is not valid JSON")
+        items = [{"id": record_id, "fields": body.get("fields")}] if record_id else body.get("records")
+        if not isinstance(items, list) or not items or any(
+                not isinstance(i, dict) or not isinstance(i.get("fields"), dict) for i in items):
+            return _error(422, "INVALID_REQUEST_MISSING_FIELDS", "Could not find field \"fields\" in the request body")
+        if len(items) > 10:
+            return _error(422, "INVALID_RECORDS", "You can update at most 10 records per request")
+        with self._lock:
+            known = {f["name"] for f in self._schema(table)["fields"]}
+            for item in items:
+                unknown = sorted(set(item["fields"]) - known)
+                if unknown:
+                    return _error(422, "UNKNOWN_FIELD_NAME", f'Unknown field name: "{unknown[0]}"')
+                if item.get("id") not in self._tables[table]:
+                    return json_response(404, {"error": "NOT_FOUND"})
+            self.writes += 1
+            updated = [self.upsert(table, {"id": i["id"], "fields": i["fields"]}) for i in items]
+            shown = [self._present(table, self._tables[table][u["id"]], None, False, False) for u in updated]
+        return json_response(200, shown[0] if record_id else {"records": shown})
 
     def _table_name(self, name_or_id: str) -> str | None:
         with self._lock:

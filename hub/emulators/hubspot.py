@@ -18,6 +18,7 @@ from hub.emulators._hubspot_associations import SINGULAR, AssociationIndex, id_k
 from hub.emulators._hubspot_mutations import _ALIASES, MutationsMixin, _iso, modified_property
 from hub.emulators._hubspot_owners import owner_by_id, owners_page
 from hub.emulators._hubspot_pipelines import pipelines_payload
+from hub.emulators._hubspot_writes import WritesMixin
 from hub.emulators._server import (
     EmulatorServer,
     Request,
@@ -32,6 +33,7 @@ _DEFAULT_PROPERTIES = {
     "contacts": ["firstname", "lastname", "email"],
     "deals": ["dealname", "amount", "dealstage", "pipeline", "closedate"],
     "tickets": ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority"],
+    "tasks": ["hs_task_subject", "hs_task_status", "hs_timestamp"],
 }
 # Properties every portal defines out of the box: requested, they come back (null when unset)
 # whether or not any object has a value yet. Others become known once an object carries them.
@@ -43,6 +45,8 @@ _STANDARD_PROPERTIES = {
     "deals": ["dealname", "amount", "dealstage", "pipeline", "closedate", "hubspot_owner_id", "dealtype"],
     "tickets": ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "closed_date",
                 "hubspot_owner_id", "source_type"],
+    "tasks": ["hs_timestamp", "hs_task_subject", "hs_task_body", "hs_task_status", "hs_task_priority",
+              "hs_task_type", "hubspot_owner_id"],
 }
 _DAILY_LIMIT = 250_000
 _AUTH_MESSAGE = (
@@ -67,9 +71,11 @@ def _names(values: list[str]) -> list[str]:
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
 
 
-class HubSpotEmulator(MutationsMixin, EmulatorServer):
+class HubSpotEmulator(WritesMixin, MutationsMixin, EmulatorServer):
     """Serves `objects` (type -> objects), `associations` ((from, to) -> [(from id, to id)]),
-    the deal `pipelines` and the `owners` (``GET /crm/v3/owners`` results, archived ones too)."""
+    the deal `pipelines` and the `owners` (``GET /crm/v3/owners`` results, archived ones too);
+    with ``write_scopes`` (the default) it takes the writes of ``_hubspot_writes`` too, else it
+    answers them 403 MISSING_SCOPES as a read-only private app."""
 
     def __init__(
         self,
@@ -84,6 +90,7 @@ class HubSpotEmulator(MutationsMixin, EmulatorServer):
         search_cap: int = 10_000,
         daily_limit: int = _DAILY_LIMIT,
         max_url_length: int | None = 8192,
+        write_scopes: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -109,6 +116,8 @@ class HubSpotEmulator(MutationsMixin, EmulatorServer):
         self.daily_limit = daily_limit  # past it every non-search request answers 429 DAILY
         self._frozen: datetime | None = None  # see freeze_clock
         self._purged: set[tuple[str, str]] = set()  # GDPR-deleted: their associations vanish too
+        self.write_scopes = write_scopes
+        self._init_writes()
 
     # -- HTTP --------------------------------------------------------------------------------
     def fault_response(self, status: int) -> Response:
@@ -156,6 +165,11 @@ class HubSpotEmulator(MutationsMixin, EmulatorServer):
 
     def _route(self, request: Request, seg: list[str]) -> Response:
         method, n = request.method, len(seg)
+        if self.write_scopes and method in ("POST", "PATCH") and seg[-1:] != ["search"] and seg[-2:] != ["batch", "read"] \
+                or seg[:3] == ["crm", "v3", "properties"] or seg[-1:] == ["labels"]:
+            written = self._write_route(request, seg)
+            if written is not None:
+                return written
         if seg[:3] == ["crm", "v3", "objects"] and n >= 4:
             object_type = self._object_type(seg[3])
             if object_type is None:
@@ -206,6 +220,7 @@ class HubSpotEmulator(MutationsMixin, EmulatorServer):
             names |= {"hs_object_id", "createdate", modified_property(object_type)}
             for obj in self._objects[object_type].values():
                 names.update(obj.get("properties") or {})
+            names.update(self._defined.get(object_type, {}))  # custom properties made through the API
             self._known[object_type] = names
         return self._known[object_type]
 

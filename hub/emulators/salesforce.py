@@ -26,6 +26,7 @@ from hub.emulators import _salesforce_login as login
 from hub.emulators import _salesforce_schema as schema
 from hub.emulators import _soql as soql
 from hub.emulators._salesforce_bulk import BulkQueryJobs
+from hub.emulators._salesforce_writes import SalesforceWritesMixin
 from hub.emulators._server import EmulatorServer, Request, Response, bearer_token, json_response
 
 _VERSION = re.compile(r"^v(\d{2}\.\d)$")
@@ -48,7 +49,7 @@ def _not_found() -> Response:
     return _errors(404, "NOT_FOUND", "The requested resource does not exist")
 
 
-class SalesforceEmulator(EmulatorServer):
+class SalesforceEmulator(SalesforceWritesMixin, EmulatorServer):
     """Serves `sobjects` (sObject name -> records with `attributes`, `Id`, fields,
     `SystemModstamp`, `IsDeleted`)."""
 
@@ -66,6 +67,7 @@ class SalesforceEmulator(EmulatorServer):
         client_secret: str = "demo-secret",
         daily_api_limit: int | None = 15_000,
         batch_size: int = 2000,
+        hub_fields: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -79,6 +81,7 @@ class SalesforceEmulator(EmulatorServer):
         for name, records in sobjects.items():
             self._records[name] = {r["Id"]: copy.deepcopy(r) for r in records}
         self._types: dict[str, dict[str, str]] = {}
+        self._init_writes(hub_fields)  # hub_fields=False: an org where the hub's custom fields were never made
         self._deleted_at: dict[tuple[str, str], datetime] = {}
         self._tokens = {access_token}
         # query locator -> (projected records, page size, API version, created at)
@@ -252,7 +255,8 @@ class SalesforceEmulator(EmulatorServer):
             return self._bulk.handle(method, rest[2:], body, params, version, self._run_soql)
         if rest[0] == "sobjects" and method == "GET":
             return self._sobjects(request, version, rest[1:])
-        return _not_found()
+        written = self._write_route(request, version, rest)
+        return written if written is not None else _not_found()
 
     def _limits(self) -> dict[str, Any]:
         limit = self.daily_api_limit if self.daily_api_limit is not None else 5_000_000
@@ -265,7 +269,8 @@ class SalesforceEmulator(EmulatorServer):
     # -- SOQL --------------------------------------------------------------------------------
     def _field_types(self, sobject: str) -> dict[str, str]:
         if sobject not in self._types:
-            self._types[sobject] = schema.infer_field_types(list(self._records[sobject].values()))
+            inferred = schema.infer_field_types(list(self._records[sobject].values()))
+            self._types[sobject] = {**self._declared.get(sobject, {}), **inferred}
         return self._types[sobject]
 
     def _sobject(self, name: str) -> str | None:
