@@ -8,6 +8,7 @@ from assets.alerts import ALERTS
 from assets.customers import CUSTOMERS
 from assets.governance import RETENTION_RUNS
 from assets.health import CUSTOMER_HEALTH, KPI_DAILY
+from assets.playbooks import ACTIONS
 from assets.reports import MONTHLY_REPORTS, REPORT_KEYS, WEEKLY_REPORTS
 from assets.usage import CUSTOMER_USAGE, USAGE_DAILY, USAGE_EVENTS
 
@@ -34,8 +35,8 @@ health_recalculation = dg.define_asset_job(
 
 alert_evaluation = dg.define_asset_job(
     "alert_evaluation",
-    selection=dg.AssetSelection.assets(ALERTS),
-    description="Evaluate the alert rules and deliver pending alerts.",
+    selection=dg.AssetSelection.assets(ALERTS, ACTIONS),
+    description="Evaluate the alert rules, deliver pending alerts and run the playbooks they trigger.",
 )
 
 retention = dg.define_asset_job(

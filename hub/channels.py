@@ -254,6 +254,10 @@ class SmtpEmail:
     def send(self, alert: dict[str, Any]) -> None:
         self._deliver(self.message(alert))
 
+    def send_message(self, msg: EmailMessage) -> None:
+        """Send a mail composed elsewhere (playbooks' customer emails) through this server."""
+        self._deliver(msg)
+
     def _deliver(self, msg: EmailMessage) -> None:
         try:
             if self.port == 465:

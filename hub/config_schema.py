@@ -427,6 +427,52 @@ class Retention(Closed):
     reports: int | None = Field(ge=1)
 
 
+class PlaybookTrigger(Closed):
+    alert: str | list[str]
+
+
+class Playbook(Closed):
+    description: str | None = None
+    trigger: PlaybookTrigger
+    actions: list[str | dict[Literal["notify", "create_task", "assign_owner", "escalate", "email_contact"], Any]] = \
+        Field(min_length=1)
+    enabled: bool = True
+
+
+class WriteBack(Closed):
+    enabled: bool = True
+    hubspot_properties: dict[Literal["health_score", "health_band", "customer_id"], str]
+    salesforce_fields: dict[Literal["health_score", "health_band", "customer_id"], str]
+
+
+class EmailTemplate(Closed):
+    subject: str
+    body: str
+
+
+class CustomerEmail(Closed):
+    enabled: bool = False
+    sender: str | None = Field(default=None, alias="from")
+    sender_name: str | None = None
+    suppress: list[str] = []
+    templates: dict[str, EmailTemplate] = {}
+
+
+class Playbooks(Closed):
+    """The playbooks (hub.playbooks, docs/playbooks.md): trigger → actions, and the write-back."""
+
+    mode: Literal["dry_run", "live"]
+    act_within_days: Number = Field(ge=0)
+    max_attempts: int = Field(ge=1)
+    claim_timeout_minutes: Number = Field(gt=0)
+    reps: list[str]
+    managers: dict[str, str]
+    default_manager: str | None = None
+    write_back: WriteBack
+    customer_email: CustomerEmail
+    rules: dict[str, Playbook]
+
+
 class HubConfig(Closed):
     """Everything ``HUB_CONFIG`` may say (README "Configuration")."""
 
@@ -446,6 +492,7 @@ class HubConfig(Closed):
     events: Events
     industries: Industries
     retention: Retention
+    playbooks: Playbooks
 
 
 def problems(config: dict[str, Any]) -> list[str]:

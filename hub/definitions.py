@@ -15,6 +15,7 @@ from assets import (
     customers,
     governance,
     health,
+    playbooks,
     predictions,
     reports,
     staging,
@@ -85,8 +86,8 @@ def build_definitions() -> dg.Definitions:
         # Each asset's Columns tab from the data dictionary (hub/dictionary.yaml).
         assets=with_column_schemas([
             *airtable_assets, *hubspot_assets, *salesforce_assets,
-            *dg.load_assets_from_modules([usage, staging, customers, health, alerts, tracking, predictions,
-                                          governance, reports])]),
+            *dg.load_assets_from_modules([usage, staging, customers, health, alerts, playbooks, tracking,
+                                          predictions, governance, reports])]),
         asset_checks=[customers.customers_are_unique, health.customer_health_is_consistent],
         jobs=JOBS,
         schedules=[nightly_sync_schedule, retention_schedule, weekly_reports_schedule, monthly_reports_schedule],

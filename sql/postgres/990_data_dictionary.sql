@@ -459,6 +459,27 @@ COMMENT ON COLUMN analytics.reconcile_runs.merged_ids IS 'Customer ids retired b
 COMMENT ON COLUMN analytics.reconcile_runs.review_pending IS 'Pairs waiting in match_review.';
 COMMENT ON COLUMN analytics.reconcile_runs.skipped_keys IS 'Match keys skipped as too common (shared domains, ...).';
 
+COMMENT ON TABLE analytics.actions IS 'The playbooks'' actions (docs/playbooks.md): one row per action for one alert and target, or per health write-back of one CRM record; the ledger that makes each happen once.';
+COMMENT ON COLUMN analytics.actions.action_id IS 'Stable id: playbook, step, alert and target (for a write-back: target and values). A Salesforce Task carries it in Hub_Action_Id__c, a HubSpot task in its body.';
+COMMENT ON COLUMN analytics.actions.playbook IS 'The playbook (HUB_CONFIG playbooks.rules), or write_back.';
+COMMENT ON COLUMN analytics.actions.step IS 'The action''s position in its playbook (1 = first; 0 for a write-back).';
+COMMENT ON COLUMN analytics.actions.action IS 'notify, create_task, assign_owner, escalate, email_contact or write_back.';
+COMMENT ON COLUMN analytics.actions.target IS 'What it acts on: source:object:id of a CRM record (hubspot:companies:123), channels, email, or crm when none was found.';
+COMMENT ON COLUMN analytics.actions.alert_id IS 'The alert that triggered it (NULL for a write-back).';
+COMMENT ON COLUMN analytics.actions.rule IS 'The alert''s rule.';
+COMMENT ON COLUMN analytics.actions.entity_type IS 'customer or application.';
+COMMENT ON COLUMN analytics.actions.entity_id IS 'The customer or application id.';
+COMMENT ON COLUMN analytics.actions.customer_id IS 'The customer (NULL when not known).';
+COMMENT ON COLUMN analytics.actions.request IS 'What it does, as JSON: task subject, body, due date and owner; the rep assigned; the fields written; the notice; the mail template and contact reference (never the address).';
+COMMENT ON COLUMN analytics.actions.mode IS 'live or dry_run: the playbooks'' mode when the action was planned (a dry_run row runs once the mode is live).';
+COMMENT ON COLUMN analytics.actions.status IS 'dry_run, pending, started, done, failed, gave_up, skipped, cancelled (its alert resolved first) or superseded (a newer write-back of the record).';
+COMMENT ON COLUMN analytics.actions.attempts IS 'Times a run tried it.';
+COMMENT ON COLUMN analytics.actions.external_id IS 'What it made: the HubSpot task or Salesforce Task id, the record updated, the channels a notice reached.';
+COMMENT ON COLUMN analytics.actions.result IS 'The outcome in words: what was done, why it was skipped, or the error (scrubbed of secrets).';
+COMMENT ON COLUMN analytics.actions.planned_at IS 'When it was first planned (UTC).';
+COMMENT ON COLUMN analytics.actions.claimed_at IS 'When a run last claimed it (UTC).';
+COMMENT ON COLUMN analytics.actions.finished_at IS 'When it last finished, failed or was skipped (UTC).';
+
 COMMENT ON TABLE analytics.reports IS 'Rendered reports (README "Reports"): one row per report and period, the Markdown as rendered and where the files are.';
 COMMENT ON COLUMN analytics.reports.name IS 'The report''s name (weekly_acquisition, monthly_business_review ...).';
 COMMENT ON COLUMN analytics.reports.period IS 'The period reported on: 2026-W48 or 2026-11.';
