@@ -11,6 +11,7 @@ import dagster as dg
 import hub.pipeline.alerting
 import hub.pipeline.health
 import hub.pipeline.kpis
+import hub.pipeline.owner_digest
 import hub.pipeline.playbooks
 import hub.pipeline.retention
 import hub.pipeline.unified

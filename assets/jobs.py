@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.alerts import ALERTS
+from assets.alerts import ALERTS, OWNER_DIGESTS
 from assets.customers import CUSTOMERS
 from assets.governance import RETENTION_RUNS
 from assets.health import CUSTOMER_HEALTH, KPI_DAILY
@@ -14,7 +14,7 @@ from assets.usage import CUSTOMER_USAGE, USAGE_DAILY, USAGE_EVENTS
 
 nightly_sync = dg.define_asset_job(
     "nightly_sync",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(RETENTION_RUNS, *REPORT_KEYS),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(RETENTION_RUNS, OWNER_DIGESTS, *REPORT_KEYS),
     description="Everything, from the sources to the alerts: CRM and Airtable sync, usage logs, "
                 "reconciliation, health, KPIs, alerts.",
     tags={"hub/job": "nightly_sync"},
@@ -45,6 +45,10 @@ retention = dg.define_asset_job(
     description="Delete what each layer keeps no longer (HUB_CONFIG `retention:`) and record what was removed.",
 )
 
+owner_digest = dg.define_asset_job(
+    "owner_digest", selection=dg.AssetSelection.assets(OWNER_DIGESTS),
+    description="Send each owner their morning digest of the open alerts on their customers.")
+
 # Partitioned by week and by month: their own jobs and schedules (schedules/reports.py), not nightly's.
 weekly_reports = dg.define_asset_job(
     "weekly_reports", selection=dg.AssetSelection.assets(*WEEKLY_REPORTS),
@@ -56,5 +60,5 @@ monthly_reports = dg.define_asset_job(
     description="Render the monthly reports (product-market fit, customer satisfaction, business review, "
                 "onboarding) for one month.")
 
-JOBS = [nightly_sync, usage_ingest, health_recalculation, alert_evaluation, retention, weekly_reports,
-        monthly_reports]
+JOBS = [nightly_sync, usage_ingest, health_recalculation, alert_evaluation, retention, owner_digest,
+        weekly_reports, monthly_reports]

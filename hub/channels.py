@@ -138,6 +138,11 @@ class SlackWebhook:
         body = json.dumps(slack_digest(digest)).encode()
         _post("Slack webhook", self.url, body, {"Content-Type": "application/json"}, self.timeout)
 
+    def post(self, payload: dict[str, Any]) -> None:
+        """Post a message composed elsewhere (the owners' morning digests)."""
+        _post("Slack webhook", self.url, json.dumps(payload).encode(), {"Content-Type": "application/json"},
+              self.timeout)
+
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     """``sha256=`` + hex HMAC-SHA256 of ``"{timestamp}." + body`` (the timestamp stops replays)."""

@@ -36,6 +36,7 @@ from resources.hubspot import HubSpotResource
 from resources.salesforce import SalesforceResource
 from resources.warehouse import WarehouseResource
 from schedules.nightly import nightly_sync_schedule
+from schedules.owner_digest import owner_digest_schedule
 from schedules.reports import monthly_reports_schedule, weekly_reports_schedule
 from schedules.retention import retention_schedule
 from sensors.alerts import alert_delivery_sensor, asset_check_alert_sensor
@@ -90,7 +91,8 @@ def build_definitions() -> dg.Definitions:
                                           predictions, governance, reports])]),
         asset_checks=[customers.customers_are_unique, health.customer_health_is_consistent],
         jobs=JOBS,
-        schedules=[nightly_sync_schedule, retention_schedule, weekly_reports_schedule, monthly_reports_schedule],
+        schedules=[nightly_sync_schedule, retention_schedule, owner_digest_schedule, weekly_reports_schedule,
+                   monthly_reports_schedule],
         sensors=[usage_log_sensor, health_recalculation_sensor, threshold_alert_sensor, alert_delivery_sensor,
                  asset_check_alert_sensor, run_failure_alert_sensor, run_success_clears_alert_sensor,
                  events_sensor, tracking_file_sensor, audit_run_success_sensor, audit_run_failure_sensor],

@@ -480,6 +480,17 @@ COMMENT ON COLUMN analytics.actions.planned_at IS 'When it was first planned (UT
 COMMENT ON COLUMN analytics.actions.claimed_at IS 'When a run last claimed it (UTC).';
 COMMENT ON COLUMN analytics.actions.finished_at IS 'When it last finished, failed or was skipped (UTC).';
 
+COMMENT ON TABLE analytics.owner_digests IS 'The owners'' morning digest (docs/playbooks.md): one row per person and day, with the channels that took it.';
+COMMENT ON COLUMN analytics.owner_digests.digest_id IS 'Stable id of the person''s digest that day (owner- + a hash of day and person); the mail''s Message-ID.';
+COMMENT ON COLUMN analytics.owner_digests.day IS 'The day in HUB_TIMEZONE (YYYY-MM-DD).';
+COMMENT ON COLUMN analytics.owner_digests.person IS 'PII. The owner the digest went to (their email, else their name).';
+COMMENT ON COLUMN analytics.owner_digests.alerts IS 'Open alerts listed.';
+COMMENT ON COLUMN analytics.owner_digests.channels IS 'JSON list of the channels that took it (email, slack).';
+COMMENT ON COLUMN analytics.owner_digests.status IS 'sent, failed (retried on the next run that day) or no_channel (no email or Slack id for the person in a configured channel).';
+COMMENT ON COLUMN analytics.owner_digests.attempts IS 'Runs that tried it that day.';
+COMMENT ON COLUMN analytics.owner_digests.sent_at IS 'When a channel last took it (UTC).';
+COMMENT ON COLUMN analytics.owner_digests.last_error IS 'The last channel error (scrubbed of secrets).';
+
 COMMENT ON TABLE analytics.reports IS 'Rendered reports (README "Reports"): one row per report and period, the Markdown as rendered and where the files are.';
 COMMENT ON COLUMN analytics.reports.name IS 'The report''s name (weekly_acquisition, monthly_business_review ...).';
 COMMENT ON COLUMN analytics.reports.period IS 'The period reported on: 2026-W48 or 2026-11.';
