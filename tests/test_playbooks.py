@@ -221,3 +221,37 @@ def test_a_playbook_that_cannot_run_says_what_to_fix() -> None:
         playbooks_from_config({"mode": "yes"})
     defaults = playbooks_from_config(config["playbooks"], {r for r in config["alerts"]["rules"]})
     assert {p.name for p in defaults} >= {"health_degradation", "auto_assign", "beta_onboarding", "usage_spike"}
+
+
+def test_a_crm_that_refuses_the_writes_fails_those_actions_with_the_fix_and_gives_up(
+        sqlite_warehouse: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Salesforce org without the hub's custom fields, a HubSpot app without write scopes: the
+    run succeeds, the actions fail with what to do, are retried on later runs, then given up."""
+    warehouse = sqlite_warehouse
+    data = synth.generate(60, 11)
+    with start_emulators(data, rate_limits=False, salesforce={"hub_fields": False},
+                         hubspot={"write_scopes": False}) as running, HttpCapture() as http, MailCapture() as smtp:
+        landing = _configure(monkeypatch, tmp_path, running, warehouse, http, smtp,
+                             "playbooks: {mode: live, max_attempts: 2}\n")
+        synth.write_usage_logs(data, landing, seed=11)
+        from hub.definitions import build_definitions
+
+        job = build_definitions().resolve_job_def("nightly_sync")
+        with dg.DagsterInstance.ephemeral() as instance:
+            assert job.execute_in_process(instance=instance).success
+            actions = warehouse.read("analytics", "actions")
+            backs = actions[actions["action"] == "write_back"]
+            sf = backs[backs["target"].str.startswith("salesforce:")]
+            hs = backs[backs["target"].str.startswith("hubspot:")]
+            assert len(sf) and set(sf["status"]) == {"failed"} and set(hs["status"]) == {"failed"}
+            assert sf["result"].str.contains("INVALID_FIELD: No such column 'Hub_").all()
+            assert sf["result"].str.contains("create the hub's custom Account fields in Setup").all()
+            assert hs["result"].str.contains("403").all() and hs["result"].str.contains("scope").all()
+            token = running.env()["HUBSPOT_TOKEN"]
+            assert not actions["result"].fillna("").str.contains(token, regex=False).any()
+            assert job.execute_in_process(instance=instance).success
+            again = warehouse.read("analytics", "actions").set_index("action_id").loc[backs["action_id"]]
+            assert set(again["status"]) == {"gave_up"} and set(again["attempts"]) == {2}
+            assert job.execute_in_process(instance=instance).success  # nothing more is tried
+            assert set(warehouse.read("analytics", "actions").set_index("action_id").loc[
+                backs["action_id"], "attempts"]) == {2}

@@ -239,6 +239,9 @@ def write_back(crms: Crms, rows: pd.DataFrame, settings: Mapping[str, Any]) -> d
                 results = connector.update_records("Account", [{"id": rec, **f} for _, _, _, rec, f in items])
                 for (a, _, _, rec, _), result in zip(items, results, strict=True):
                     errors = "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in result.get("errors") or [])
+                    if "INVALID_FIELD" in errors:
+                        errors += (" - create the hub's custom Account fields in Setup (docs/playbooks.md) or map "
+                                   "others in playbooks.write_back.salesforce_fields")
                     out[a] = Outcome("done", f"Salesforce Account {rec} updated", rec) if result.get("success") \
                         else Outcome("failed", errors or "Salesforce did not update the record")
         except SourceError as exc:
