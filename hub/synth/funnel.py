@@ -48,7 +48,7 @@ def build_funnel(world: World, rng: np.random.Generator, days: int, application_
 
     def visit(visitor: int, source: int, land: int, start: int | None, complete: int | None, who: str | None) -> None:
         rows.append((land, visitor, None, LANDED, source))
-        if rng.random() < 0.25:  # read the docs, before applying or instead
+        if rng.random() < (0.2 if complete is not None else 0.3):  # the docs, before applying or instead
             docs = land + int(rng.integers(60, 2 * 3600))
             rows.append((docs, visitor, None, DOCS, source))
         if start is not None:
