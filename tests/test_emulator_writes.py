@@ -8,7 +8,14 @@ from hubspot import HubSpot
 from pyairtable import Api
 from requests import HTTPError
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceResourceNotFound
-from test_emulators import AT_TOKEN, BASE, SF_ACCOUNTS, airtable_applications, hubspot_company, sf_client
+from test_emulators import (
+    AT_TOKEN,
+    BASE,
+    SF_ACCOUNTS,
+    airtable_applications,
+    hubspot_company,
+    sf_client,
+)
 
 from hub.emulators import AirtableEmulator, HubSpotEmulator, SalesforceEmulator
 
@@ -139,3 +146,29 @@ def test_airtable_updates_cells_and_refuses_unknown_fields() -> None:
             Api(AT_TOKEN, endpoint_url=em.url).table(BASE, "Beta Applications").update(
                 em.snapshot("Beta Applications")[0]["id"], {"Status": "x"})
         assert refused.value.response.status_code == 403
+
+
+def test_salesforce_composite_runs_subrequests_in_order_with_references_and_all_or_none() -> None:
+    with SalesforceEmulator({"Account": SF_ACCOUNTS[:3], "User": [USER]}, daily_api_limit=None) as em:
+        sf = sf_client(em)
+        base = f"/services/data/v{sf.sf_version}"
+        account = SF_ACCOUNTS[0]["Id"]
+        answer = sf.restful("composite", method="POST", json={"allOrNone": False, "compositeRequest": [
+            {"method": "POST", "url": f"{base}/sobjects/Task", "referenceId": "task",
+             "body": {"Subject": "Call", "WhatId": account}},
+            {"method": "PATCH", "url": f"{base}/sobjects/Task/@{{task.id}}", "referenceId": "due",
+             "body": {"ActivityDate": "2026-12-03"}}]})
+        created, updated = answer["compositeResponse"]
+        assert created["httpStatusCode"] == 201 and updated["httpStatusCode"] == 204
+        assert em.snapshot("Task")[created["body"]["id"]]["ActivityDate"] == "2026-12-03"
+
+        # allOrNone: one bad subrequest and nothing of the request stays.
+        answer = sf.restful("composite", method="POST", json={"allOrNone": True, "compositeRequest": [
+            {"method": "PATCH", "url": f"{base}/sobjects/Account/{account}", "referenceId": "ok",
+             "body": {"Hub_Health_Band__c": "healthy"}},
+            {"method": "PATCH", "url": f"{base}/sobjects/Account/{account}", "referenceId": "bad",
+             "body": {"Nope__c": 1}}]})
+        statuses = [r["httpStatusCode"] for r in answer["compositeResponse"]]
+        assert statuses == [400, 400]
+        assert answer["compositeResponse"][0]["body"][0]["errorCode"] == "PROCESSING_HALTED"
+        assert "Hub_Health_Band__c" not in em.snapshot("Account")[account]

@@ -83,6 +83,8 @@ class SalesforceWritesMixin:
             return _errors(400, "JSON_PARSER_ERROR", "The request body is not valid JSON")
         if rest == ["composite", "sobjects"] and method == "PATCH":
             return self._collection_update(body or {})
+        if rest == ["composite"] and method == "POST":
+            return self._composite(request, version, body or {})
         if rest[:1] != ["sobjects"] or len(rest) < 2:
             return None
         sobject = self._sobject(rest[1])  # type: ignore[attr-defined]
@@ -95,6 +97,54 @@ class SalesforceWritesMixin:
         if method == "PATCH" and len(rest) == 4:
             return self._upsert_external(sobject, rest[2], rest[3], body or {})
         return None
+
+    def _composite(self, request: Request, version: str, body: dict[str, Any]) -> Response:
+        """``POST …/composite``: up to 25 subrequests in order, a later one may use an earlier one's
+        result as ``@{referenceId.field}``; with ``allOrNone`` the first failure rolls back the rest."""
+        subrequests = body.get("compositeRequest")
+        if not isinstance(subrequests, list) or not subrequests:
+            return _errors(400, "JSON_PARSER_ERROR", "compositeRequest must be a non-empty list")
+        if len(subrequests) > 25:
+            return _errors(400, "LIMIT_EXCEEDED", "Composite requests allow at most 25 subrequests")
+        all_or_none = bool(body.get("allOrNone"))
+        results: dict[str, Any] = {}
+        out: list[dict[str, Any]] = []
+        with self._lock:
+            saved = json.loads(json.dumps(self._records))
+            for sub in subrequests:
+                ref = str(sub.get("referenceId") or "")
+                text = json.dumps(sub)
+                for name, result in results.items():
+                    for key, value in (result or {}).items() if isinstance(result, dict) else ():
+                        text = text.replace("@{" + f"{name}.{key}" + "}", str(value))
+                sub = json.loads(text)
+                url = str(sub.get("url") or "")
+                prefix = f"/services/data/v{version}/"
+                if not url.startswith(prefix):
+                    response = _errors(400, "INVALID_URL", f"subrequest url must start with {prefix}")
+                else:
+                    inner = Request(method=str(sub.get("method") or "GET").upper(), path=url,
+                                    query={}, headers={}, body=json.dumps(sub.get("body") or {}).encode())
+                    rest = [p for p in url[len(prefix):].split("?")[0].split("/") if p]
+                    response = self._write_route(inner, version, rest) or _errors(
+                        400, "NOT_SUPPORTED", "the emulator's composite takes sObject writes only")
+                parsed = json.loads(response.body) if response.body else None
+                results[ref] = parsed
+                out.append({"body": parsed, "httpHeaders": {}, "httpStatusCode": response.status, "referenceId": ref})
+                if all_or_none and response.status >= 400:
+                    self._records.clear()
+                    self._records.update(saved)
+                    self._types.clear()  # type: ignore[attr-defined]
+                    out = [{**o, "body": o["body"] if o["httpStatusCode"] >= 400 else [
+                        {"errorCode": "PROCESSING_HALTED", "message": "The transaction was rolled back since "
+                         "another operation in the same transaction failed."}], "httpStatusCode":
+                        o["httpStatusCode"] if o["httpStatusCode"] >= 400 else 400} for o in out]
+                    out += [{"body": [{"errorCode": "PROCESSING_HALTED", "message": "The transaction was rolled "
+                             "back since another operation in the same transaction failed."}], "httpHeaders": {},
+                             "httpStatusCode": 400, "referenceId": str(s.get("referenceId") or "")}
+                            for s in subrequests[len(out):]]
+                    break
+        return json_response(200, {"compositeResponse": out})
 
     def _create(self, sobject: str, fields: dict[str, Any]) -> Response:
         problem = self._problem(sobject, fields)
