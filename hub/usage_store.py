@@ -49,13 +49,15 @@ class UsageEventStore:
         events = events.append_column("_loaded_at", pa.repeat(pa.scalar(loaded_at, pa.timestamp("us", tz="UTC")),
                                                                len(events)))
         days = pc.cast(events["event_at"], pa.date32())
-        for day in pc.unique(days).to_pylist():
+        distinct = pc.unique(days).to_pylist()
+        for day in distinct:
             folder = self.root / f"day={day.isoformat()}"
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / f"{file_digest}.parquet"
             part = target.with_suffix(".parquet.tmp")
-            pq.write_table(events.filter(pc.equal(days, pa.scalar(day, pa.date32()))), part, compression="zstd",
-                           use_dictionary=DICTIONARY)
+            # A daily file's read is one day: written as it is, without a copy.
+            rows = events if len(distinct) == 1 else events.filter(pc.equal(days, pa.scalar(day, pa.date32())))
+            pq.write_table(rows, part, compression="zstd", use_dictionary=DICTIONARY)
             os.replace(part, target)
         return len(events)
 
