@@ -1,6 +1,7 @@
 """The audit log: an append-only record of runs (and who launched them), erasures, retention
-runs and changes of the effective configuration. Rows are only ever inserted; on PostgreSQL a
-trigger refuses UPDATE and DELETE and the BI roles may only read it (sql/postgres/081).
+runs and changes of the effective configuration. Rows are only ever inserted: a trigger refuses
+UPDATE and DELETE on both warehouses (sql/postgres/081, sql/sqlite/082; retention never prunes it),
+and on PostgreSQL the BI roles may only read it.
 
 Nothing personal goes in: an erasure is recorded by its id, the salted hashes of the identities
 and its counts per table.
