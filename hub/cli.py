@@ -12,11 +12,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
 from hub.config import SECRET_VARIABLES, settings
 from hub.instance import DEPLOYMENTS, render, write_config
+
+if TYPE_CHECKING:
+    from hub.warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -152,6 +156,19 @@ def check(_args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _print_playbooks(warehouse: Warehouse) -> None:
+    """What the playbooks did (or, in dry run, would do): actions by kind and status."""
+    actions = warehouse.read("analytics", "actions", ["action", "status", "mode"])
+    if actions.empty:
+        print("playbook actions: none")
+        return
+    counts = actions.groupby(["action", "status"]).size()
+    line = ", ".join(f"{action} {status} {n}" for (action, status), n in counts.items())
+    hint = " (dry run: set playbooks.mode: live in HUB_CONFIG to act in the CRMs)" \
+        if (actions["status"] == "dry_run").any() else ""
+    print(f"playbook actions{hint}: {line}; see analytics.actions")
+
+
 def _run_once(written: list[Path], started: float) -> int:
     import dagster as dg
 
@@ -181,6 +198,7 @@ def _run_once(written: list[Path], started: float) -> int:
     alerts = warehouse.read("analytics", "alerts", ["rule", "status"])
     open_alerts = alerts[alerts["status"] == "open"]["rule"].value_counts()
     print("\nopen alerts: " + (", ".join(f"{rule} {n}" for rule, n in open_alerts.items()) or "none"))
+    _print_playbooks(warehouse)
     from hub.reports.cli import print_rendered, render_weekly_for_demo
 
     print(f"\nreports (last complete week; `hub report <name> --period 2026-W48` for any other), "
