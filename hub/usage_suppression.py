@@ -23,6 +23,11 @@ from hub.warehouse import Warehouse
 _JSON_IDS = re.compile(r'"(customer_id|user_id)"\s*:\s*"([^"\\]*)"')
 
 
+def line_ids(line: str) -> list[tuple[str, str]]:
+    """The ``customer_id`` and ``user_id`` a JSON usage line names, read without parsing it (it may be bad)."""
+    return [(field, value.strip()) for field, value in _JSON_IDS.findall(line) if value.strip()]
+
+
 class UsageSuppression:
     """The suppression list as the usage ingest asks it, with each answer kept for the run."""
 
@@ -83,4 +88,4 @@ class UsageSuppression:
     def _names_erased(self, line: str) -> bool:
         if self._list.names_erased_email(line):
             return True
-        return any(self.erased(field, value) for field, value in _JSON_IDS.findall(line) if value.strip())
+        return any(self.erased(field, value) for field, value in line_ids(line))

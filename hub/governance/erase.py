@@ -5,7 +5,7 @@ Two passes over the warehouse, in one transaction:
 1. **Delete what is theirs**, by key: their raw source records and the staging rows made from them
    (any ``record_id`` / ``*_record_id`` column), their contacts, a customer's rows in every staging
    and analytics table with a ``customer_id`` (and the deliveries of its alerts), their usage events
-   and tracking rows, quarantined payloads that name them.
+   and tracking rows, quarantined payloads that name them (a customer's quarantined usage lines too).
 2. **Redact what mentions them**: every text and JSON column of every table (enumerated from the
    database, ``hub.governance.tables``) is searched for their addresses, names and phone numbers,
    and each occurrence is replaced by ``[erased]`` — alert messages and details, delivery notices,
@@ -151,6 +151,21 @@ def _delete_keyed(warehouse: Warehouse, conn: Connection, subject: Subject, resu
             _delete(warehouse, conn, "raw", table.name, lambda c: c.customer_ref, subject.usage_refs, result)
         elif table.name.startswith("tracking_") and "customer_id" in columns:
             _delete(warehouse, conn, "raw", table.name, lambda c: c.customer_id, subject.tracking_ids, result)
+    _delete_usage_quarantine(warehouse, conn, subject, result)
+
+
+def _delete_usage_quarantine(warehouse: Warehouse, conn: Connection, subject: Subject, result: Erasure) -> None:
+    """Quarantined usage lines naming an erased customer's id (JSON lines; the text names no person)."""
+    if not subject.usage_refs:
+        return
+    from hub.usage_suppression import line_ids
+
+    table = warehouse.table("raw", "quarantine")
+    rows = conn.execute(sa.select(table.c.quarantine_id, table.c.payload).where(
+        table.c.source == "usage", table.c.source_object == "usage_log")).all()
+    named = {qid for qid, payload in rows
+             if any(f == "customer_id" and v in subject.usage_refs for f, v in line_ids(str(payload or "")))}
+    _delete(warehouse, conn, "raw", "quarantine", lambda c: c.quarantine_id, named, result)
 
 
 def _deleted_alert_ids(warehouse: Warehouse, conn: Connection, table: WarehouseTable, customers: set[str]) -> set[str]:

@@ -44,7 +44,7 @@ EXTERNAL = {
     "raw.events": "the event receiver (hub serve-events)",
     "analytics.beta_activations": "the events sensor (beta.activated events)",
     "raw.hub_schema_migrations": "Warehouse.migrate",
-    "raw.erasure_suppressions": "hub erase (erased identities, salted hashes); every raw sync reads it",
+    "raw.erasure_suppressions": "hub erase (erased identities, salted hashes); every raw sync and the usage ingest read it",
     "analytics.audit_log": "hub erase, the audit run sensors, the retention step: append-only, rows never change",
 }
 
