@@ -424,6 +424,7 @@ class Retention(Closed):
     history: int | None = Field(ge=1)
     alerts: int | None = Field(ge=1)
     deliveries: int | None = Field(ge=1)
+    actions: int | None = Field(ge=1)
     reports: int | None = Field(ge=1)
 
 

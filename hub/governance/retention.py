@@ -42,6 +42,10 @@ POLICIES: dict[str, list[Target]] = {
                 Target("analytics.pipeline_snapshots", "as_of")],
     "alerts": [Target("analytics.alerts", "resolved_at", lambda t: t.c.status == "resolved")],
     "deliveries": [Target("analytics.alert_deliveries", "created_at", lambda t: t.c.status == "sent")],
+    # Finished playbook actions (never one still to run or being run) and the owners' digests.
+    "actions": [Target("analytics.actions", "finished_at",
+                       lambda t: t.c.status.in_(["done", "skipped", "gave_up", "cancelled", "superseded"])),
+                Target("analytics.owner_digests", "sent_at")],
 }
 FOLDERS = {"reports": "reports"}  # policy -> folder under HUB_HOME
 USAGE_EVENT_STORE = "usage event store (Parquet)"  # the retention_runs target of the usage events' days

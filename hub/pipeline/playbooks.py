@@ -57,10 +57,23 @@ def _context(warehouse: Warehouse, config: dict[str, Any], rules: set[str], now:
         record_owners=companies[["source", "source_id", "owner"]],
         owners=warehouse.read("analytics", "owners"),
         contacts=warehouse.read("analytics", "contacts", ["contact_id", "customer_id", "email"]),
-        ledger=warehouse.read("analytics", "actions", LEDGER_COLUMNS),
+        ledger=_ledger(warehouse, alerts["alert_id"].tolist()),
         now=now, settings=config.get("playbooks") or {},
         assigned_field=str(config["airtable"]["fields"]["applications"].get("assigned_to") or "Assigned To"),
         airtable_tables=dict(config["airtable"].get("tables") or {}))
+
+
+def _ledger(warehouse: Warehouse, open_alerts: list[str]) -> pd.DataFrame:
+    """The ledger rows planning needs, not its whole history: unfinished ones, the open alerts'
+    (what was done for them), and the assignments (the round robin's turn)."""
+    t = warehouse.table("analytics", "actions")
+    frames = [warehouse.read("analytics", "actions", LEDGER_COLUMNS, where=sa.or_(
+        t.c.status.in_(["pending", "failed", "dry_run", "started"]), t.c.action == "assign_owner"))]
+    for start in range(0, len(open_alerts), 5000):
+        frames.append(warehouse.read("analytics", "actions", LEDGER_COLUMNS,
+                                     where=t.c.alert_id.in_(open_alerts[start:start + 5000])))
+    frame = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else frames[0]
+    return frame.drop_duplicates("action_id").reset_index(drop=True)
 
 
 @step(assets=("analytics/actions",),
@@ -84,12 +97,14 @@ def run_playbooks(warehouse: Warehouse, config: dict[str, Any], channels: Sequen
     retired = retire(warehouse, planned, ctx.ledger, set(ctx.alerts["alert_id"]), stamp)
     if mode == "live":
         _carry_out(warehouse, config, channels, crms, planned, ctx, moment, report)
-    ledger = warehouse.read("analytics", "actions", LEDGER_COLUMNS)
-    mine = ledger[ledger["action_id"].isin({p.action_id for p in planned})]
+    t = warehouse.table("analytics", "actions")
+    ids = sorted({p.action_id for p in planned})
+    parts = [warehouse.read("analytics", "actions", LEDGER_COLUMNS, where=t.c.action_id.in_(ids[i:i + 5000]))
+             for i in range(0, len(ids), 5000)]
+    mine = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LEDGER_COLUMNS)
     counts = mine.groupby(["action", "status"]).size()
-    preview = ledger.sort_values("planned_at", ascending=False).head(10)[
-        ["playbook", "action", "target", "status", "result"]]
-    return StepResult(len(ledger), {
+    preview = mine.sort_values(["status", "action"]).head(10)[["playbook", "action", "target", "status", "result"]]
+    return StepResult(warehouse.count("analytics", "actions"), {
         "mode": mode, "playbooks": [p.name for p in playbooks], "planned": len(planned), "retired": retired,
         "by_action_and_status": {f"{a}/{s}": int(n) for (a, s), n in counts.items()},
         "failed_now": int((mine["status"].isin(("failed", "gave_up"))).sum()),
@@ -101,7 +116,9 @@ def _carry_out(warehouse: Warehouse, config: dict[str, Any], channels: Sequence[
     settings = config.get("playbooks") or {}
     max_attempts = int(settings.get("max_attempts", 3))
     ids = {p.action_id for p in planned}
-    ledger = warehouse.read("analytics", "actions", LEDGER_COLUMNS)
+    t = warehouse.table("analytics", "actions")
+    ledger = warehouse.read("analytics", "actions", LEDGER_COLUMNS,
+                            where=t.c.status.in_(["pending", "failed", "dry_run", "started"]))
     ledger = ledger[ledger["action_id"].isin(ids) | (ledger["status"] == "started")]
     # A dry-run row runs once the mode is live: promote it to pending first.
     promote = ledger[ledger["status"] == "dry_run"]["action_id"].tolist()
