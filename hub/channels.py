@@ -182,6 +182,10 @@ class SignedWebhook:
         self._post({"event": "alert.digest", "delivery_id": digest["digest_id"], "digest": summary,
                     "alerts": [alert_document(a) for a in digest["alerts"]]}, str(digest["digest_id"]))
 
+    def post(self, payload: dict[str, Any], delivery: str) -> None:
+        """Post an event composed elsewhere (``report.rendered``), signed like the alerts."""
+        self._post(payload, delivery)
+
     def _post(self, payload: dict[str, Any], delivery: str) -> None:
         if not self.secret:
             raise DeliveryError("the alert webhook is signed: set HUB_ALERT_WEBHOOK_SECRET to the secret "
