@@ -17,6 +17,7 @@ import hub.pipeline.retention
 import hub.pipeline.unified
 import hub.pipeline.usage
 import hub.predict.store
+import hub.reports.deliver
 import hub.reports.store  # noqa: F401
 from hub.pipeline.steps import STEPS, Step, upstream_assets
 

@@ -5,8 +5,10 @@ import dagster as dg
 
 from assets.graph import deps, key
 from hub.config import settings
+from hub.reports.deliver import deliver_reports
 from hub.reports.period import from_partition_key
 from hub.reports.store import REPORTS, Rendered, render_report, render_reports
+from resources.alerting import AlertChannelsResource
 from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
@@ -34,18 +36,31 @@ def metadata(rendered: Rendered) -> dict[str, dg.MetadataValue]:
     return out
 
 
+def delivery_metadata(result: dict) -> dict[str, dg.MetadataValue]:
+    out = {f"delivery_{k}": dg.MetadataValue.int(int(v)) for k, v in result.items()
+           if k in ("sent", "failed", "already_sent")}
+    out["delivery_channels"] = dg.MetadataValue.text(result["channels"])
+    if result["errors"]:
+        out["delivery_errors"] = dg.MetadataValue.text(result["errors"])
+    return out
+
+
 def _report_asset(name: str, grain: str) -> dg.AssetsDefinition:
     @dg.asset(key=key(f"analytics/reports/{name}"), group_name="analytics", deps=deps(render_reports),
               partitions_def=WEEKLY if grain == "week" else MONTHLY, kinds={"matplotlib", "markdown"},
               owners=["team:data"],
               description=f"The {grain}ly {name.split('_', 1)[1].replace('_', ' ')} report (README \"Reports\"): "
                           f"Markdown, HTML and PNG charts under HUB_HOME/reports/{name}/<period>/ and a row "
-                          "of analytics.reports.")
-    def report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-               hub_config: HubConfigResource) -> dg.MaterializeResult:
+                          "of analytics.reports, then sent by the alert channels reports.deliver switches on, "
+                          "once per period and channel (analytics.report_deliveries).")
+    def report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, hub_config: HubConfigResource,
+               alert_channels: AlertChannelsResource) -> dg.MaterializeResult:
         period = from_partition_key(context.partition_key, grain)
-        rendered = render_report(warehouse.get(), hub_config.get(), name, period, settings().home)
-        return dg.MaterializeResult(metadata=metadata(rendered))
+        config = hub_config.get()
+        rendered = render_report(warehouse.get(), config, name, period, settings().home)
+        # A channel that is down does not fail the report: its error is recorded and retried next render.
+        sent = deliver_reports(warehouse.get(), config, alert_channels.channels(), [rendered])
+        return dg.MaterializeResult(metadata={**metadata(rendered), **delivery_metadata(sent.metadata)})
 
     return report
 

@@ -428,6 +428,19 @@ class Retention(Closed):
     reports: int | None = Field(ge=1)
 
 
+class ReportDelivery(Closed):
+    email: bool = True
+    slack: bool = True
+    webhook: bool = False
+
+
+class Reports(Closed):
+    """Where rendered reports are sent (hub.reports.deliver, README "Reports")."""
+
+    deliver: ReportDelivery
+    url: str | None = None
+
+
 class PlaybookTrigger(Closed):
     alert: str | list[str]
 
@@ -493,6 +506,7 @@ class HubConfig(Closed):
     events: Events
     industries: Industries
     retention: Retention
+    reports: Reports
     playbooks: Playbooks
 
 

@@ -84,7 +84,8 @@ def pii_columns(layer: str, name: str) -> list[str]:
 
 def asset_table(key: dg.AssetKey | str) -> Table | None:
     """The dictionary table an asset writes: the one its key names (``analytics/customers``), else
-    the one table its step declares it writes (``analytics/reports/weekly_acquisition`` -> analytics.reports)."""
+    the one table its steps declare it writes (``analytics/reports/weekly_acquisition`` -> analytics.reports;
+    of several, the one its key starts with: the reports' delivery ledger is not their Columns tab)."""
     path = key.path if isinstance(key, dg.AssetKey) else key.split("/")
     if len(path) == 2 and table(path[0], path[1]):
         return table(path[0], path[1])
@@ -92,6 +93,8 @@ def asset_table(key: dg.AssetKey | str) -> Table | None:
 
     asset = "/".join(path)
     written = {t for s in STEPS.values() if asset in s.assets for t in s.writes if t in load()}
+    if len(written) > 1 and f"{path[0]}.{path[1]}" in written:
+        return load()[f"{path[0]}.{path[1]}"]
     return load()[written.pop()] if len(written) == 1 else None
 
 

@@ -501,6 +501,16 @@ COMMENT ON COLUMN analytics.reports.rendered_at IS 'When the report was rendered
 COMMENT ON COLUMN analytics.reports.path IS 'Folder under HUB_HOME/reports holding report.md, report.html and the PNG charts.';
 COMMENT ON COLUMN analytics.reports.markdown IS 'The report as rendered, in Markdown.';
 
+COMMENT ON TABLE analytics.report_deliveries IS 'Where each rendered report was sent (README "Reports"): one row per report, period and channel; a re-render sends only what a channel has not taken.';
+COMMENT ON COLUMN analytics.report_deliveries.name IS 'The report''s name (weekly_acquisition, monthly_business_review ...).';
+COMMENT ON COLUMN analytics.report_deliveries.period IS 'The period reported on: 2026-W48 or 2026-11.';
+COMMENT ON COLUMN analytics.report_deliveries.channel IS 'email (the team''s HUB_ALERT_EMAIL_TO, charts inline), slack (a summary) or webhook (a signed report.rendered event).';
+COMMENT ON COLUMN analytics.report_deliveries.status IS 'sent, or failed (tried again when the period is next rendered).';
+COMMENT ON COLUMN analytics.report_deliveries.attempts IS 'Times it was sent or tried, resends by hub report --send included.';
+COMMENT ON COLUMN analytics.report_deliveries.attempted_at IS 'When it was last sent or tried (UTC).';
+COMMENT ON COLUMN analytics.report_deliveries.sent_at IS 'When the channel last took it (UTC); empty while it never has.';
+COMMENT ON COLUMN analytics.report_deliveries.last_error IS 'The channel''s error on the last try (scrubbed of secrets); empty when it was sent.';
+
 COMMENT ON TABLE analytics.retention_runs IS 'One row per table pruned by the retention job: the policy and how many rows went.';
 COMMENT ON COLUMN analytics.retention_runs.ran_at IS 'When retention ran (UTC).';
 COMMENT ON COLUMN analytics.retention_runs.target IS 'The table pruned (layer.table).';
