@@ -131,3 +131,14 @@ def test_hub_report_renders_any_period_and_says_where(world, monkeypatch: pytest
     assert (folder / "report.md").exists() and list(folder.glob("*.png"))
     with pytest.raises(SystemExit, match="weekly"):
         main(["report", "weekly_acquisition", "--period", "2026-10"])
+
+
+def test_every_report_renders_before_anything_is_synced(sqlite_warehouse: Warehouse, tmp_path: Path) -> None:
+    """A backfill or a first scheduled run on an empty warehouse renders, with zeros and 'unknown'."""
+    from hub.config import load_config
+    from hub.reports.store import render_reports
+
+    for grain, label in (("week", "2026-W47"), ("month", "2026-10")):
+        names = [n for n, (g, _) in REPORTS.items() if g == grain]
+        for rendered in render_reports(sqlite_warehouse, load_config(None), names, parse_period(label), tmp_path):
+            assert rendered.markdown.startswith("# ") and rendered.charts, rendered.name

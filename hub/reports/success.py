@@ -30,7 +30,8 @@ def customer_success(inputs: ReportInputs, period: Period, folder: Path) -> Repo
     bands = now["health_band"].fillna("unknown").value_counts().to_dict()
     names = inputs.customers.set_index("customer_id")["name"].to_dict()
     moved = now.merge(before, on="customer_id", suffixes=("", "_before"))
-    moved["change"] = moved["health_score"] - moved["health_score_before"]
+    # Numeric even when nobody is scored yet (an empty read is object-typed and nlargest refuses it).
+    moved["change"] = pd.to_numeric(moved["health_score"]) - pd.to_numeric(moved["health_score_before"])
     moved["customer"] = moved["customer_id"].map(names).fillna(moved["customer_id"])
     up, down = moved.nlargest(5, "change"), moved.nsmallest(5, "change")
     down = down[down["change"] < 0]
@@ -46,7 +47,7 @@ def customer_success(inputs: ReportInputs, period: Period, folder: Path) -> Repo
     risk["customer"] = risk["customer_id"].map(names).fillna(risk["customer_id"])
     stories = inputs.health[inputs.health["health_band"].isin(["excellent", "good"])
                             & (pd.to_numeric(inputs.health["usage_growth_pct"], errors="coerce") > 0)]
-    stories = stories.nlargest(5, "health_score").assign(
+    stories = stories.assign(health_score=pd.to_numeric(stories["health_score"])).nlargest(5, "health_score").assign(
         customer=lambda f: f["customer_id"].map(names).fillna(f["customer_id"]))
     scored = len(now)
     summary = "\n".join([

@@ -84,7 +84,7 @@ def beta_engagement(inputs: ReportInputs, period: Period, folder: Path) -> Repor
                                                 "api_calls_per_active_customer_week", "pmf_response_rate")]
     recent = usage[usage["date"] >= period.end - pd.Timedelta(weeks=8)]
     daily = recent.groupby("date")[["api_calls", "sign_operations", "verify_operations"]].sum()
-    top = week.groupby("customer_id")["api_calls"].sum().nlargest(10)
+    top = pd.to_numeric(week.groupby("customer_id")["api_calls"].sum()).nlargest(10)  # numeric when empty too
     names = inputs.customers.set_index("customer_id")["name"].to_dict()
     return Report("weekly_beta_engagement", "Beta engagement report", period, summary, [
         Section("KPIs", kpi_table(figures)),
