@@ -77,6 +77,7 @@ def _start_sources(companies: int, seed: int, *, rate_limits: bool, tidy: bool =
     data = synth.generate(companies, seed, tidy=tidy)
     written = synth.write_usage_logs(data, settings().usage_log_dir, fmt="jsonl.gz", bad_lines=3, seed=seed,
                                      tidy=tidy)
+    written += synth.write_funnel_logs(data, settings().usage_log_dir)  # the funnel's product events
     emulators = start_emulators(data, rate_limits=rate_limits)
     os.environ.update(emulators.env())
     return data, written, emulators

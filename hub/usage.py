@@ -165,7 +165,7 @@ def _move_table_events(warehouse: Warehouse, store: UsageEventStore) -> None:
     for name, events in frame.groupby("file_name"):
         digest = hashlib.sha256(f"raw.usage_events|{name}".encode()).hexdigest()
         moment = timestamps(events["_loaded_at"]).min().to_pydatetime()
-        store.write(digest, pa.Table.from_pandas(events[list(usage_parse.EVENT_SCHEMA.names)],
+        store.write(digest, pa.Table.from_pandas(events.reindex(columns=usage_parse.EVENT_SCHEMA.names),
                                                  schema=usage_parse.EVENT_SCHEMA, preserve_index=False),
                     str(name), moment)
         ledger.append({"file_digest": digest, "file_name": name, "size_bytes": 0, "lines_in": 0,
@@ -311,7 +311,8 @@ def daily_from_store(warehouse: Warehouse, reports: pd.DataFrame | None, lookup:
         daily["error_rate"] = (daily["errors"] / daily["api_calls"].where(daily["api_calls"] > 0)).fillna(0.0)
         daily["origin"] = "usage_log"
     unknown = duck.execute("SELECT e.event_key, e.file_name, e.line_no, e.customer_ref, e.event "
-                           "FROM ev e ANTI JOIN lookup l USING (customer_ref) ORDER BY e.file_name, e.line_no").df()
+                           "FROM ev e ANTI JOIN lookup l USING (customer_ref) WHERE e.customer_ref IS NOT NULL "
+                           "ORDER BY e.file_name, e.line_no").df()
     product = duck.execute("SELECT l.customer_id, e.event, e.event_at FROM ev e "
                            "LEFT JOIN lookup l USING (customer_ref) WHERE list_contains(?, e.event)",
                            [milestones]).df()

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 USAGE_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".csv", ".csv.gz")
 WRITING_SUFFIXES = (".part", ".tmp")
-REQUIRED = ("timestamp", "customer_id", "event")
+REQUIRED = ("timestamp", "customer_id", "event")  # customer_id may be left out by a line naming an anonymous_id
 NUMERIC = ("bytes", "latency_ms", "cost")
 BOM = b"\xef\xbb\xbf"
 BLOCK_BYTES = 1 << 24
@@ -366,14 +366,15 @@ def _timestamp(value: Any, rules: UsageRules, now: dt.datetime) -> tuple[str | N
 def validate(row: dict[str, Any], rules: UsageRules, now: dt.datetime) -> tuple[dict[str, Any] | None, str | None]:
     """One parsed line as a usage event, or the reason it cannot be one."""
     for name in REQUIRED:
-        if text(row.get(name)) is None:
+        if text(row.get(name)) is None and not (name == "customer_id" and text(row.get("anonymous_id"))):
             return None, f"missing required field '{name}'"
     event_at, reason = _timestamp(row.get("timestamp"), rules, now)
     if event_at is None:
         return None, reason
-    clean: dict[str, Any] = {"event_at": event_at, "customer_ref": text(row["customer_id"]),
+    clean: dict[str, Any] = {"event_at": event_at, "customer_ref": text(row.get("customer_id")),
                              "event": text(row["event"]), "status": text(row.get("status")),
-                             "user_id": text(row.get("user_id"))}
+                             "user_id": text(row.get("user_id")), "anonymous_id": text(row.get("anonymous_id")),
+                             "source": text(row.get("source"))}
     count = row.get("count")
     if text(count) is None:
         clean["event_count"] = 1.0

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from hub.usage_files import UsageRules
 
 FAST_MAX_BYTES = 1000
-FIELDS = ("timestamp", "customer_id", "event", "status", "user_id", "bytes", "latency_ms", "cost", "count")
-TEXT_FIELDS = ("customer_id", "event", "status", "user_id")
+FIELDS = ("timestamp", "customer_id", "event", "status", "user_id", "bytes", "latency_ms", "cost", "count",
+          "anonymous_id", "source")
+TEXT_FIELDS = ("customer_id", "event", "status", "user_id", "anonymous_id", "source")
 NUMBER_FIELDS = ("bytes", "latency_ms", "cost")
 # What datetime.fromisoformat reads exactly as DuckDB does: ranges spelled out (DuckDB reads 24:00).
 TIMESTAMP = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
@@ -34,6 +35,7 @@ EVENT_SCHEMA = pa.schema([
     ("line_no", pa.int64()), ("event_key", pa.string()), ("event_at", pa.timestamp("us", tz="UTC")),
     ("customer_ref", pa.string()), ("event", pa.string()), ("status", pa.string()), ("user_id", pa.string()),
     ("bytes", pa.float64()), ("latency_ms", pa.float64()), ("cost", pa.float64()), ("event_count", pa.float64()),
+    ("anonymous_id", pa.string()), ("source", pa.string()),
 ])
 
 
@@ -110,11 +112,11 @@ def fast_events(conn: duckdb.DuckDBPyConnection, lines: pa.Table, rules: UsageRu
     keys = "|".join(f'"{f}".*"{f}"' for f in FIELDS)
     zone = "" if rules.naive_timestamps == "utc" else " AND regexp_matches(ts, '(Z|[+-][0-9:]{5})$')"
     checks = " AND ".join([
-        "starts_with(j_timestamp, '\"') AND starts_with(j_customer_id, '\"') AND starts_with(j_event, '\"')",
-        f"({_missing('status')} OR starts_with(j_status, '\"'))",
-        f"({_missing('user_id')} OR starts_with(j_user_id, '\"'))",
+        "starts_with(j_timestamp, '\"') AND starts_with(j_event, '\"')",
+        *(f"({_missing(t)} OR starts_with(j_{t}, '\"'))" for t in ("customer_id", "status", "user_id", "anonymous_id",
+                                                                    "source")),
         f"regexp_full_match(ts, '{TIMESTAMP}'){zone}",
-        "customer_id IS NOT NULL AND event IS NOT NULL",
+        "(customer_id IS NOT NULL OR anonymous_id IS NOT NULL) AND event IS NOT NULL",
         *(f"(no_{n} OR {n} BETWEEN 0 AND $max_number)" for n in NUMBER_FIELDS),
         "(no_count OR (count >= 1 AND count = floor(count) AND count <= $max_count))",
         "event_at >= TIMESTAMPTZ '1900-01-01 00:00:00+00' AND event_at <= $latest::TIMESTAMPTZ",
@@ -137,7 +139,8 @@ def fast_events(conn: duckdb.DuckDBPyConnection, lines: pa.Table, rules: UsageRu
     )
     SELECT line_no, key || ':' || line_no AS event_key, event_at,
            customer_id AS customer_ref, event, status, user_id, bytes, latency_ms, cost,
-           CASE WHEN no_count THEN 1.0 ELSE count END AS event_count, coalesce({checks}, false) AS ok
+           CASE WHEN no_count THEN 1.0 ELSE count END AS event_count, anonymous_id, source,
+           coalesce({checks}, false) AS ok
     FROM timed
     """
     conn.register("lines", lines)
