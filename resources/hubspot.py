@@ -249,6 +249,18 @@ class HubSpotConnector:
             return api.create(body, **self._raw)
         return str(self._call(f"creating a task on company {company_id}", create)["id"])
 
+    def gdpr_delete_contact(self, contact_id: str) -> bool:
+        """Permanently delete a contact (HubSpot's GDPR delete); False when HubSpot has no such contact."""
+        api = self._client.crm.contacts.basic_api
+        try:
+            self._call(f"GDPR-deleting contact {contact_id}",
+                       lambda: api.purge({"objectId": contact_id}, **self._raw))
+        except SourceError as exc:
+            if getattr(exc.__cause__, "status", None) == 404:
+                return False
+            raise
+        return True
+
     def update_objects(self, object_type: str, inputs: list[dict[str, Any]]) -> None:
         """Update properties of many objects (batch update, 100 a request)."""
         api = self._client.crm.objects.batch_api

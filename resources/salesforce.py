@@ -207,6 +207,16 @@ class SalesforceConnector:
         records = found.get("records") or []
         return str(records[0]["Id"]) if records else f"{field}/{value}"
 
+    def delete_record(self, sobject: str, record_id: str) -> bool:
+        """Delete a record (to the org's recycle bin); False when Salesforce has no such live record."""
+        try:
+            self.call(f"deleting {sobject} {record_id}", lambda sf: getattr(sf, sobject).delete(record_id))
+        except SourceError as exc:
+            if isinstance(exc.__cause__, SalesforceResourceNotFound):
+                return False
+            raise
+        return True
+
     def update_records(self, sobject: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Update many records with sObject Collections (200 a request, not all-or-none): one
         result per record, ``success`` and ``errors`` as Salesforce answers."""

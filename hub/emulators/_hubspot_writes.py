@@ -89,6 +89,8 @@ class WritesMixin:
             body = request.json() if request.body else {}
         except ValueError:
             return self._fail(400, "Invalid input JSON", "VALIDATION_ERROR")
+        if method == "POST" and seg[4:] == ["gdpr-delete"] and object_type == "contacts":
+            return self._gdpr_delete(body or {})
         if method == "POST" and n == 4:
             return self._create(object_type, body or {})
         if method == "PATCH" and n == 5:
@@ -127,6 +129,26 @@ class WritesMixin:
             for to_type, to_id in links:
                 self.associate(object_type, created["id"], to_type, to_id)  # type: ignore[attr-defined]
             return json_response(201, self._present(object_type, created, list(properties)))  # type: ignore[attr-defined]
+
+    def _gdpr_delete(self, body: dict[str, Any]) -> Response:
+        """``POST /crm/v3/objects/contacts/gdpr-delete``: the contact is purged (gone from listings,
+        archived ones and associations alike); ``idProperty: email`` finds it by address."""
+        wanted = str(body.get("objectId") or "")
+        if not wanted:
+            return self._fail(400, "Invalid input JSON: objectId is required", "VALIDATION_ERROR")
+        with self._lock:
+            store = self._objects["contacts"]
+            if body.get("idProperty") == "email":
+                found = next((i for i, o in store.items()
+                              if str((o.get("properties") or {}).get("email") or "").lower() == wanted.lower()), None)
+            else:
+                found = wanted if wanted in store else None
+            if found is None:
+                return self._fail(404, "Object not found.  objectId are usually numeric.", "OBJECT_NOT_FOUND",
+                                  context={"id": [wanted]})
+            self.writes += 1
+            self.purge("contacts", found)  # type: ignore[attr-defined]
+        return Response(204, b"", {})
 
     def _update(self, object_type: str, object_id: str, body: dict[str, Any]) -> Response:
         properties = body.get("properties") or {}

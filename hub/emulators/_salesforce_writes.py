@@ -75,6 +75,8 @@ class SalesforceWritesMixin:
 
     def _write_route(self, request: Request, version: str, rest: list[str]) -> Response | None:
         method = request.method
+        if method == "DELETE" and len(rest) == 3 and rest[0] == "sobjects":
+            return self._delete_record(rest[1], rest[2])
         if method not in ("POST", "PATCH"):
             return None
         try:
@@ -145,6 +147,18 @@ class SalesforceWritesMixin:
                             for s in subrequests[len(out):]]
                     break
         return json_response(200, {"compositeResponse": out})
+
+    def _delete_record(self, name: str, record_id: str) -> Response:
+        """``DELETE …/sobjects/{S}/{Id}``: to the recycle bin (queryAll and ``deleted`` still see it)."""
+        sobject = self._sobject(name)  # type: ignore[attr-defined]
+        if sobject is None or record_id not in self._records.get(sobject, {}):
+            return _errors(404, "NOT_FOUND", "The requested resource does not exist")
+        if not self._live(sobject, record_id):
+            return _errors(404, "ENTITY_IS_DELETED", "entity is deleted")
+        with self._lock:
+            self.writes += 1
+            self.delete(sobject, record_id)  # type: ignore[attr-defined]
+        return Response(204, b"", {})
 
     def _create(self, sobject: str, fields: dict[str, Any]) -> Response:
         problem = self._problem(sobject, fields)

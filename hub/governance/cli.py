@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from hub.config import settings
 from hub.governance.suppression import SuppressionError
@@ -19,6 +20,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                      "(hubspot:contacts:123, salesforce:contacts:003..., airtable:applications:rec...)")
     who.add_argument("--customer-id", metavar="ID", help="a customer (company) with its people, deals, usage...")
     p.add_argument("--dry-run", action="store_true", help="list what would change, change nothing")
+    p.add_argument("--propagate", action="store_true",
+                   help="also delete the person in the sources: HubSpot GDPR delete, Salesforce Contact delete, "
+                        "Airtable contact cells cleared (off by default; docs/governance.md)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=erase_command)
 
@@ -46,6 +50,9 @@ def erase_command(args: argparse.Namespace) -> int:
         subject = resolve_person(warehouse, Subject("email"), emails={args.email})
         named = "this address"
     if not subject.found():
+        if args.propagate and args.source_record:  # already gone here: only the source is left to ask
+            subject.own_records.add(args.source_record)
+            return _propagate(warehouse, subject, "retry", dry_run=args.dry_run)
         print(f"hub erase: the warehouse holds nothing for {named}", file=sys.stderr)
         return 1
     if not (args.yes or args.dry_run):
@@ -65,4 +72,38 @@ def erase_command(args: argparse.Namespace) -> int:
     if not args.dry_run:
         print(f"  raw.erasure_suppressions: {result.suppressed} identities suppressed (salted hashes); the next "
               "sync will not land them and reports any the sources still hold")
+    if args.propagate:
+        return _propagate(warehouse, subject, result.erasure_id, dry_run=args.dry_run)
+    return 0
+
+
+def _propagate(warehouse: Any, subject: Any, erasure_id: str, *, dry_run: bool) -> int:
+    """The sources' side of the erasure; 3 when a source refused (the warehouse erasure stands)."""
+    from assets.playbooks import crms
+    from hub.config import current_config
+    from hub.definitions import build_resources
+    from hub.governance import audit
+    from hub.governance.propagate import propagate
+
+    import dagster as dg
+
+    config = current_config()
+    wanted = {k: v for k, v in build_resources().items() if k in ("airtable", "hubspot", "salesforce")}
+    with dg.build_resources(wanted) as built:  # resolves the secrets' EnvVars, as a run does
+        outcomes = propagate(subject, config, crms(config, built.airtable, built.hubspot, built.salesforce),
+                             dry_run=dry_run)
+    print(f"in the sources{' (dry run: nothing sent)' if dry_run else ''}:" if outcomes
+          else "in the sources: no person record to delete")
+    for outcome in outcomes:
+        print(f"  {outcome.line()}")
+    if not dry_run and outcomes:
+        counts: dict[str, int] = {}
+        for outcome in outcomes:
+            counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+        audit.record(warehouse, "erase_propagated", actor="cli", target=erasure_id, details=counts)
+    failed = [o for o in outcomes if o.outcome == "failed"]
+    if failed:
+        print(f"hub erase: {len(failed)} source records could not be erased there; fix the cause above, then for "
+              "each: hub erase --source-record <record> --propagate --yes", file=sys.stderr)
+        return 3
     return 0
