@@ -79,13 +79,13 @@ def erase_command(args: argparse.Namespace) -> int:
 
 def _propagate(warehouse: Any, subject: Any, erasure_id: str, *, dry_run: bool) -> int:
     """The sources' side of the erasure; 3 when a source refused (the warehouse erasure stands)."""
+    import dagster as dg
+
     from assets.playbooks import crms
     from hub.config import current_config
     from hub.definitions import build_resources
     from hub.governance import audit
     from hub.governance.propagate import propagate
-
-    import dagster as dg
 
     config = current_config()
     wanted = {k: v for k, v in build_resources().items() if k in ("airtable", "hubspot", "salesforce")}
