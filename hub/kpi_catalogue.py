@@ -76,6 +76,10 @@ class KpiInputs:
     inputs: dict[str, Any] = field(default_factory=dict)  # kpis.inputs: spend, gross_margin
     funnel_events: pd.DataFrame = field(default_factory=pd.DataFrame)  # hub.funnel.FUNNEL_COLUMNS
     funnel_missing: str | None = funnel.MISSING.format(why="none read")  # why there are none
+    # customer_id, as_of (YYYY-MM-DD), lifecycle_stage, mrr: the customers as each month's last
+    # churn snapshot saw them (analytics.churn_snapshots; hub.pipeline.kpis reads those days only).
+    mrr_history: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["customer_id", "as_of", "lifecycle_stage", "mrr"]))
 
 
 @dataclass(frozen=True)
@@ -372,16 +376,75 @@ def _acv(inputs: KpiInputs, period: Period) -> Measured:
     return _ratio(arr, float(len(paying)), percent=False)
 
 
+PAYING = ("customer", "churn_risk")
+
+
+def _month_ends(inputs: KpiInputs, period: Period) -> tuple[pd.DataFrame, pd.DataFrame] | Unknown:
+    """The customers at the period's start and end: the last snapshot day before each (the start
+    is the previous period's end), one row per customer with ``mrr`` and ``lifecycle_stage``."""
+    history = inputs.mrr_history
+    days = sorted(set(history["as_of"].dropna().astype(str))) if len(history) else []
+    if not days:
+        return Unknown("needs MRR history: analytics.churn_snapshots records the customers each run; "
+                       "the first month it can compare is the one after the first run's")
+    start_day = max((d for d in days if d < period.start.strftime("%Y-%m-%d")), default=None)
+    end_day = max((d for d in days if d < period.end.strftime("%Y-%m-%d")), default=None)
+    if start_day is None or end_day is None or end_day < period.start.strftime("%Y-%m-%d"):
+        return Unknown(f"needs MRR history from before {period.start:%Y-%m-%d} and within {period.label}: the "
+                       f"snapshots start {days[0]} (analytics.churn_snapshots, one per run)")
+
+    def day(d: str) -> pd.DataFrame:
+        rows = history[history["as_of"].astype(str) == d].drop_duplicates("customer_id", keep="last")
+        return rows.assign(mrr=pd.to_numeric(rows["mrr"], errors="coerce")).set_index("customer_id")
+
+    return day(start_day), day(end_day)
+
+
 @formula("mrr_movements")
-def _mrr_movements(inputs: KpiInputs, period: Period) -> Unknown:
-    return Unknown("needs MRR history per customer (new, expansion, contraction, churned MRR and NRR compare "
-                   "two months): kept from the first month the hub runs")
+def _mrr_movements(inputs: KpiInputs, period: Period) -> Measured | Unknown:
+    ends = _month_ends(inputs, period)
+    if isinstance(ends, Unknown):
+        return ends
+    start, end = ends
+    both = start[["mrr"]].join(end[["mrr", "lifecycle_stage"]], how="outer", lsuffix="_start", rsuffix="_end")
+    before, after = both["mrr_start"].fillna(0.0), both["mrr_end"].fillna(0.0)
+    lost = (before > 0) & ((after <= 0) | (both["lifecycle_stage"] == "churned"))
+    kept = (before > 0) & ~lost
+    movements = {
+        "new": float(after[(before <= 0) & (after > 0)].sum()),
+        "expansion": float((after - before)[kept & (after > before)].sum()),
+        "contraction": float((before - after)[kept & (after < before)].sum()),
+        "churned": float(before[lost].sum()),
+    }
+    net = movements["new"] + movements["expansion"] - movements["contraction"] - movements["churned"]
+    unknown = int(both["mrr_start"].isna().sum() + both["mrr_end"].isna().sum())
+    return Measured(net, float(after.sum()), float(before.sum()), {
+        **{k: round(v, 2) for k, v in movements.items()}, "start_mrr": round(float(before.sum()), 2),
+        "end_mrr": round(float(after.sum()), 2), "customers_with_unknown_mrr": unknown})
+
+
+@formula("nrr")
+def _nrr(inputs: KpiInputs, period: Period) -> Measured | Unknown:
+    moved = _mrr_movements(inputs, period)
+    if isinstance(moved, Unknown):
+        return moved
+    d = moved.detail
+    if not d["start_mrr"]:
+        return Unknown("no MRR at the period's start to retain")
+    kept = d["start_mrr"] + d["expansion"] - d["contraction"] - d["churned"]
+    return _ratio(kept, d["start_mrr"], {k: d[k] for k in ("expansion", "contraction", "churned", "start_mrr")})
 
 
 @formula("logo_churn")
-def _logo_churn(inputs: KpiInputs, period: Period) -> Unknown:
-    return Unknown("needs the date a customer churned: set the application status Churned with a date field, "
-                   "or read churn from the customer history once a month of runs is kept")
+def _logo_churn(inputs: KpiInputs, period: Period) -> Measured | Unknown:
+    ends = _month_ends(inputs, period)
+    if isinstance(ends, Unknown):
+        return ends
+    start, end = ends
+    at_start = start.index[start["lifecycle_stage"].isin(PAYING)]
+    churned = end.index[end["lifecycle_stage"] == "churned"]
+    lost = at_start.intersection(churned)
+    return _ratio(float(len(lost)), float(len(at_start)), {"lost": sorted(map(str, lost))[:20]})
 
 
 @formula("ltv_to_cac")

@@ -89,7 +89,8 @@ EXPECTED: dict[str, dict[str, float | str]] = {
     "arr": {"month": 1800.0},
     "paid_conversion": {"month": 100 * 2 / 5},  # c1 c3 won, of beta c1 c2 c3 c4 c5
     "acv": {"month": 900.0},  # 1800 / (c1, c4)
-    "mrr_movements": {"month": "unknown"},
+    "mrr_movements": {"month": "unknown"},  # no churn snapshots here: tests/test_kpi_mrr_movements.py
+    "nrr": {"month": "unknown"},
     "logo_churn": {"month": "unknown"},
     "ltv_to_cac": {"month": "unknown"},
     "pipeline_value": {"week": 3000.0},  # deals 4 and 5 (6 has no amount)

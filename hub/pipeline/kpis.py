@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from hub import funnel, kpi_catalogue, kpis
 from hub.pipeline.steps import StepResult, step
@@ -39,7 +40,7 @@ def _since(warehouse: Warehouse, as_of: pd.Timestamp, days: int):  # noqa: ANN20
 @step(assets=("analytics/kpi_period",),
       reads=("analytics.applications", "analytics.customers", "analytics.usage_daily", "staging.surveys",
              "analytics.deals", "staging.deals", "staging.activities", "analytics.customer_usage",
-             "analytics.beta_activations", "raw.usage_files"),
+             "analytics.beta_activations", "raw.usage_files", "analytics.churn_snapshots"),
       writes=("analytics.kpi_period",))
 def build_kpi_period(warehouse: Warehouse, config: dict[str, Any], as_of: pd.Timestamp) -> StepResult:
     """The KPI catalogue for the last complete day, week and month (``hub.kpi_catalogue``)."""
@@ -68,4 +69,16 @@ def read_kpi_inputs(warehouse: Warehouse, config: dict[str, Any]) -> kpi_catalog
         customer_usage=warehouse.read("analytics", "customer_usage", ["customer_id", "first_api_call_on"]),
         activations=warehouse.read("analytics", "beta_activations", ["customer_id", "time_to_first_value_days"]),
         inputs=dict(config["kpis"].get("inputs") or {}),
-        funnel_events=funnel_events, funnel_missing=funnel_missing)
+        funnel_events=funnel_events, funnel_missing=funnel_missing, mrr_history=_month_end_snapshots(warehouse))
+
+
+def _month_end_snapshots(warehouse: Warehouse) -> pd.DataFrame:
+    """The churn snapshots of each month's last snapshot day: what MRR movements and logo churn
+    compare (two days of rows per month, not the daily history)."""
+    snaps = warehouse.table("analytics", "churn_snapshots")
+    days = warehouse.fetch(sa.select(snaps.c.as_of).distinct())["as_of"].astype(str)
+    if days.empty:
+        return pd.DataFrame(columns=["customer_id", "as_of", "lifecycle_stage", "mrr"])
+    last = sorted(days.groupby(days.str[:7]).max())
+    return warehouse.read("analytics", "churn_snapshots", ["customer_id", "as_of", "lifecycle_stage", "mrr"],
+                          where=snaps.c.as_of.in_(last))
