@@ -10,6 +10,7 @@ from assets.raw import markdown_preview
 from hub.config import settings
 from hub.predict.churn import Evaluation
 from hub.predict.store import update_churn_risk, update_revenue_forecast
+from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 # Keyed by the table BI reads, as the other analytics assets; each also writes its history tables.
@@ -76,8 +77,9 @@ def churn_risk(warehouse: WarehouseResource) -> dg.MaterializeResult:
           description="MRR 1–3 months ahead: current base less the churn model's expected losses plus the "
                       "weighted pipeline by close date, 80 % interval, backtested on recorded history (MAPE). "
                       "Without a churn model it writes no figure, only the reason.")
-def revenue_forecast(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    run = update_revenue_forecast(warehouse.get(), _today())
+def revenue_forecast(warehouse: WarehouseResource, hub_config: HubConfigResource) -> dg.MaterializeResult:
+    term = float(hub_config.get()["reconcile"].get("contract_term_months") or 12)
+    run = update_revenue_forecast(warehouse.get(), _today(), term)
     metadata = {"dagster/row_count": len(run.forecast), "backtest_origins": int(run.backtest["origin"].nunique())
                 if len(run.backtest) else 0, "preview": markdown_preview(run.forecast, max_width=80)}
     if run.reason:

@@ -370,6 +370,7 @@ class Reconcile(Closed):
     review_min_score: Number = Field(ge=0, le=1)
     max_customer_count_change: Number = Field(ge=0)
     field_priority: dict[str, list[Literal["salesforce", "hubspot", "airtable"]]]
+    contract_term_months: Number = Field(default=12, gt=0)
 
 
 class Industries(Closed):

@@ -35,7 +35,7 @@ COMPANY_COLUMNS = [
 PEOPLE_COLUMNS = ["record_id", "source", "source_id", "company_record_id", "email", "name", "title",
                   "phone", "updated_at"]
 DEAL_COLUMNS = ["record_id", "source", "source_id", "company_record_id", "name", "stage", "amount",
-                "probability", "close_date", "is_closed", "is_won", "owner", "created_at", "updated_at"]
+                "probability", "close_date", "is_closed", "is_won", "owner", "created_at", "updated_at", "mrr"]
 ACTIVITY_COLUMNS = ["record_id", "source", "kind", "company_record_id", "occurred_at", "type", "subject",
                     "sentiment", "priority", "is_closed", "closed_at", "owner"]
 SURVEY_COLUMNS = ["record_id", "company_record_id", "survey_type", "date_sent", "date_responded",

@@ -29,6 +29,16 @@ def test_mrr_is_known_only_from_won_deals_with_an_amount() -> None:
     assert mrr.to_dict() == {"both_crms": 200.0, "first_has_none": 100.0, "known_zero": 0.0}
 
 
+def test_a_deals_own_mrr_wins_and_the_contract_term_is_configured() -> None:
+    deals = pd.DataFrame([
+        {**_deal("stated", "hubspot", 12_000), "mrr": 1_500.0},  # HubSpot's hs_mrr: taken as is
+        {**_deal("two_year", "hubspot", 4_800), "mrr": None},
+        {**_deal("no_amount", "hubspot", None), "mrr": 250.0},   # known from hs_mrr alone
+    ])
+    assert mrr_by_customer(deals, ["hubspot"]).to_dict() == {"stated": 1500.0, "two_year": 400.0, "no_amount": 250.0}
+    assert mrr_by_customer(deals, ["hubspot"], term_months=24)["two_year"] == 200.0
+
+
 def test_customers_without_a_known_mrr_hold_null_not_zero(warehouse: Warehouse) -> None:
     config = load_config()
     companies = pd.DataFrame([

@@ -22,6 +22,7 @@ from hub.predict.evaluation import Scores, calibration_plot, scores, time_split
 from hub.predict.forecast import backtest, forecast_mrr, mape, open_deals
 from hub.predict.snapshots import next_renewal
 from hub.synth import churn_world
+from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
 AS_OF = dt.date(2026, 6, 30)
@@ -173,7 +174,7 @@ def test_assets_on_the_warehouse(warehouse, tmp_path, monkeypatch):
     world = churn_world(n_customers=700, weeks=60, seed=11, as_of=today.date())
     _seed_warehouse(warehouse, world, today)
     result = dg.materialize([churn_risk, revenue_forecast],
-                            resources={"warehouse": WarehouseResource(url=warehouse.url)})
+                            resources={"warehouse": WarehouseResource(url=warehouse.url), "hub_config": HubConfigResource()})
     assert result.success
     [check] = result.get_asset_check_evaluations()
     assert check.passed, check.metadata
@@ -197,7 +198,7 @@ def test_assets_on_the_warehouse(warehouse, tmp_path, monkeypatch):
 def test_assets_without_history_write_no_number(warehouse, tmp_path, monkeypatch):
     monkeypatch.setenv("HUB_HOME", str(tmp_path))
     result = dg.materialize([churn_risk, revenue_forecast],
-                            resources={"warehouse": WarehouseResource(url=warehouse.url)})
+                            resources={"warehouse": WarehouseResource(url=warehouse.url), "hub_config": HubConfigResource()})
     assert result.success
     forecast = warehouse.read("analytics", "revenue_forecast")
     assert forecast["forecast_mrr"].isna().all()
@@ -246,7 +247,7 @@ def _alerts_after_scoring(warehouse, world, today, tmp_path, extra_customers=Non
     from hub.pipeline.alerting import evaluate_alerts
 
     _seed_warehouse(warehouse, world, today)
-    assert dg.materialize([churn_risk], resources={"warehouse": WarehouseResource(url=warehouse.url)}).success
+    assert dg.materialize([churn_risk], resources={"warehouse": WarehouseResource(url=warehouse.url), "hub_config": HubConfigResource()}).success
     if extra_customers is not None:
         warehouse.upsert("analytics", "customers", extra_customers, key=["customer_id"])
     config_file = tmp_path / "hub.yaml"
@@ -312,7 +313,7 @@ def _business_review(warehouse, world, today, tmp_path, label: str):
 
     _seed_warehouse(warehouse, world, today)
     assert dg.materialize([churn_risk, revenue_forecast],
-                          resources={"warehouse": WarehouseResource(url=warehouse.url)}).success
+                          resources={"warehouse": WarehouseResource(url=warehouse.url), "hub_config": HubConfigResource()}).success
     return render_report(warehouse, load_config(None), "monthly_business_review", parse_period(label), tmp_path)
 
 

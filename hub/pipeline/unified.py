@@ -108,7 +108,7 @@ def reconcile_customers(warehouse: Warehouse, config: dict[str, Any]) -> tuple[S
     customers = reconcile.survive(companies, walk, priority, settings.get("field_priority") or None)
 
     deals = with_customer(warehouse.read("staging", "deals"), walk)
-    mrr = reconcile.mrr_by_customer(deals, priority)
+    mrr = reconcile.mrr_by_customer(deals, priority, float(settings.get("contract_term_months") or 12))
     # NULL when unknown (no won deal with an amount), 0 only for a known zero.
     customers["mrr"] = customers["customer_id"].map(mrr).astype("float64")
     customers["arr"] = (customers["mrr"] * 12).round(2)

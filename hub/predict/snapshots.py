@@ -41,12 +41,13 @@ def next_renewal(deals: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     return renewal.dt.strftime("%Y-%m-%d")
 
 
-def open_pipeline(deals: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """The open deals today as ``pipeline_snapshots`` rows (MRR is the annual amount / 12)."""
+def open_pipeline(deals: pd.DataFrame, as_of: pd.Timestamp, term_months: float = 12.0) -> pd.DataFrame:
+    """The open deals today as ``pipeline_snapshots`` rows (MRR is the amount over the contract
+    term, ``reconcile.contract_term_months``, as the customers' MRR)."""
     closed = deals["is_closed"].astype("boolean").fillna(False).astype(bool)
     open_deals = deals[~closed]
     return pd.DataFrame({"as_of": as_of.strftime("%Y-%m-%d"), "deal_id": open_deals["deal_id"],
                          "customer_id": open_deals["customer_id"],
-                         "mrr": (pd.to_numeric(open_deals["amount"], errors="coerce") / 12.0).round(2),
+                         "mrr": (pd.to_numeric(open_deals["amount"], errors="coerce") / float(term_months)).round(2),
                          "probability": pd.to_numeric(open_deals["probability"], errors="coerce"),
                          "close_date": open_deals["close_date"]})

@@ -89,11 +89,11 @@ def evaluation_row(e: Evaluation, trained_at: str, plot: Path | None) -> dict:
       reads=("analytics.deals", "analytics.churn_risk", "analytics.customers", "analytics.churn_snapshots"),
       writes=("analytics.pipeline_snapshots", "analytics.revenue_forecast"),
       history=("analytics.pipeline_snapshots", "analytics.revenue_forecast"))
-def update_revenue_forecast(warehouse: Warehouse, today: pd.Timestamp) -> ForecastRun:
+def update_revenue_forecast(warehouse: Warehouse, today: pd.Timestamp, term_months: float = 12.0) -> ForecastRun:
     """Record today's open pipeline, forecast 1–3 months from the churn risk, backtest on history."""
     deals = warehouse.read("analytics", "deals", ["deal_id", "customer_id", "amount", "probability", "close_date",
                                                   "is_closed"])
-    pipeline = open_pipeline(deals, today)
+    pipeline = open_pipeline(deals, today, term_months)
     warehouse.write("analytics", "pipeline_snapshots", pipeline, key=["as_of", "deal_id"])
     risk = warehouse.read("analytics", "churn_risk")
     customers = warehouse.read("analytics", "customers", ["customer_id", "mrr", "lifecycle_stage"])

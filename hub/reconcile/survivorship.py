@@ -43,8 +43,9 @@ def survive(companies: pd.DataFrame, crosswalk: pd.DataFrame, source_priority: l
     return out.reset_index()
 
 
-def mrr_by_customer(deals: pd.DataFrame, source_priority: list[str]) -> pd.Series:
-    """MRR from won deals, taking deal amounts as annual contract values (÷ 12).
+def mrr_by_customer(deals: pd.DataFrame, source_priority: list[str], term_months: float = 12.0) -> pd.Series:
+    """MRR from won deals: a deal's own MRR when the CRM states it (HubSpot ``hs_mrr``, column
+    ``mrr``), else its amount as a contract value over ``term_months`` (12: an annual contract).
 
     Only customers whose MRR is known are in the result: a customer without a won deal, or
     whose won deals carry no amount, is unknown (NULL downstream), not 0; a won deal with an
@@ -52,16 +53,17 @@ def mrr_by_customer(deals: pd.DataFrame, source_priority: list[str]) -> pd.Serie
     highest-priority source with a won deal of known amount counts, so a deal is never summed
     twice; its won deals without an amount add nothing.
     """
-    won = deals[deals["is_won"].fillna(False).astype(bool) & deals["customer_id"].notna()
-                & pd.to_numeric(deals["amount"], errors="coerce").notna()]
+    own = pd.to_numeric(deals["mrr"], errors="coerce") if "mrr" in deals else pd.Series(float("nan"), deals.index)
+    monthly = own.fillna(pd.to_numeric(deals["amount"], errors="coerce") / float(term_months))
+    won = deals.assign(monthly=monthly)
+    won = won[won["is_won"].fillna(False).astype(bool) & won["customer_id"].notna() & won["monthly"].notna()]
     if won.empty:
         return pd.Series(dtype=float)
     rank = {source: i for i, source in enumerate(source_priority)}
-    totals = won.assign(amount=pd.to_numeric(won["amount"])).groupby(["customer_id", "source"])["amount"].sum()
-    totals = totals.reset_index()
+    totals = won.groupby(["customer_id", "source"])["monthly"].sum().reset_index()
     totals["_rank"] = totals["source"].map(rank).fillna(len(rank))
     best = totals.sort_values(["customer_id", "_rank"]).groupby("customer_id").first()
-    return (best["amount"] / 12.0).round(2)
+    return best["monthly"].round(2)
 
 
 def contacts(people: pd.DataFrame, crosswalk: pd.DataFrame, source_priority: list[str]) -> pd.DataFrame:

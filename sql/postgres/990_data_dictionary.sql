@@ -74,6 +74,7 @@ COMMENT ON COLUMN staging.deals.is_won IS 'True when closed and won.';
 COMMENT ON COLUMN staging.deals.owner IS 'The owner''s id in the source CRM (a HubSpot owner id, a Salesforce User id, or Airtable''s Assigned To).';
 COMMENT ON COLUMN staging.deals.created_at IS 'When the record was created (UTC).';
 COMMENT ON COLUMN staging.deals.updated_at IS 'When the record was last changed (UTC).';
+COMMENT ON COLUMN staging.deals.mrr IS 'The deal''s own monthly recurring revenue when the CRM states it (HubSpot hs_mrr); NULL otherwise: its MRR is then amount / reconcile.contract_term_months.';
 
 COMMENT ON TABLE staging.owners IS 'Owners from each source as landed: HubSpot owners, Salesforce users, Airtable assignees.';
 COMMENT ON COLUMN staging.owners.record_id IS 'The staging record''s id: source, object and source id joined (e.g. hubspot:companies:123).';
@@ -445,7 +446,7 @@ COMMENT ON TABLE analytics.pipeline_snapshots IS 'Open deals as they stood each 
 COMMENT ON COLUMN analytics.pipeline_snapshots.as_of IS 'The day the figures are as of (YYYY-MM-DD).';
 COMMENT ON COLUMN analytics.pipeline_snapshots.deal_id IS 'The deal (analytics.deals).';
 COMMENT ON COLUMN analytics.pipeline_snapshots.customer_id IS 'The hub''s stable customer id (analytics.customers.customer_id): one real company after reconciliation.';
-COMMENT ON COLUMN analytics.pipeline_snapshots.mrr IS 'The deal''s amount / 12 (deals.amount is annual).';
+COMMENT ON COLUMN analytics.pipeline_snapshots.mrr IS 'The deal''s amount over reconcile.contract_term_months (12 by default: an annual contract), as the customers'' MRR.';
 COMMENT ON COLUMN analytics.pipeline_snapshots.probability IS 'Win probability that day, 0-1.';
 COMMENT ON COLUMN analytics.pipeline_snapshots.close_date IS 'Expected close date that day (YYYY-MM-DD).';
 

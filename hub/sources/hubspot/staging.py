@@ -64,6 +64,7 @@ def deals(payloads: Payloads, config: dict[str, Any]) -> Rows:
             "record_id": record_id("hubspot", "deals", record["id"]), "source": "hubspot",
             "source_id": str(record["id"]), "company_record_id": _company_record(record),
             "name": p.get("dealname"), "stage": label, "amount": number(p.get("amount")),
+            "mrr": number(p.get("hs_mrr")),  # HubSpot's own MRR of the deal, when the portal has it
             "probability": number(meta.get("probability")),
             "close_date": (text(p.get("closedate")) or "")[:10] or None,
             "is_closed": closed, "is_won": closed and label == won_label, "owner": p.get("hubspot_owner_id"),
