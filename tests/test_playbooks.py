@@ -255,3 +255,27 @@ def test_a_crm_that_refuses_the_writes_fails_those_actions_with_the_fix_and_give
             assert job.execute_in_process(instance=instance).success  # nothing more is tried
             assert set(warehouse.read("analytics", "actions").set_index("action_id").loc[
                 backs["action_id"], "attempts"]) == {2}
+
+
+def test_escalations_are_news_when_they_fall_due_not_for_alerts_from_long_ago() -> None:
+    from hub.alert_lifecycle import ALERT_COLUMNS
+    from hub.playbooks.execute import LEDGER_COLUMNS
+    from hub.playbooks.plan import Context, plan_alert_actions
+
+    now = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+    alerts = pd.DataFrame([{**dict.fromkeys(ALERT_COLUMNS), "alert_id": f"a{days}", "rule": "churn_risk_band",
+                            "entity_type": "customer", "entity_id": f"c{days}", "customer_id": f"c{days}",
+                            "severity": "high", "message": f"c{days} at risk", "status": "open",
+                            "first_fired_at": (now - dt.timedelta(days=days)).isoformat()} for days in (2, 9, 20)])
+    empty = pd.DataFrame()
+    ctx = Context(alerts=alerts, customers=pd.DataFrame(columns=["customer_id", "name"]),
+                  sources=pd.DataFrame(columns=["source", "source_object", "source_id", "customer_id"]),
+                  applications=empty, application_records=empty, record_owners=empty,
+                  owners=pd.DataFrame(), contacts=empty, ledger=pd.DataFrame(columns=LEDGER_COLUMNS), now=now,
+                  settings={"act_within_days": 3})
+    [playbook] = playbooks_from_config({"rules": {"esc": {"trigger": {"alert": "churn_risk_band"},
+                                                          "actions": [{"escalate": {"after_days": 7}}]}}})
+    planned = plan_alert_actions([playbook], ctx)
+    # Opened 2 days ago: not due; 9 days ago: due 2 days ago, news; 20 days ago: due long before the playbook.
+    assert [p.alert_id for p in planned] == ["a9"]
+    assert planned[0].request["to"] == "manager" and "open for 9 days" in planned[0].request["message"]

@@ -93,7 +93,8 @@ def run_playbooks(warehouse: Warehouse, config: dict[str, Any], channels: Sequen
     ctx = _context(warehouse, config, triggers, moment)
     planned = plan_alert_actions(playbooks, ctx) + plan_write_back(ctx, settings.get("write_back") or {})
     report = Report(planned=len(planned))
-    record_plan(warehouse, planned, mode, stamp)
+    skipped = set(ctx.ledger.loc[ctx.ledger["status"] == "skipped", "action_id"]) if len(ctx.ledger) else set()
+    record_plan(warehouse, planned, mode, stamp, skipped)
     retired = retire(warehouse, planned, ctx.ledger, set(ctx.alerts["alert_id"]), stamp)
     if mode == "live":
         _carry_out(warehouse, config, channels, crms, planned, ctx, moment, report)

@@ -73,8 +73,10 @@ class Crms:
         return self._built[source]
 
 
-def record_plan(warehouse: Warehouse, planned: Sequence[Planned], mode: str, now: str) -> None:
-    """New actions become ledger rows (existing ones are left as they are); skipped ones say why."""
+def record_plan(warehouse: Warehouse, planned: Sequence[Planned], mode: str, now: str,
+                skipped: set[str] = frozenset()) -> None:
+    """New actions become ledger rows (existing ones are left as they are); skipped ones say why.
+    ``skipped``: the ids the ledger holds as skipped (a skip whose reason went is planned again)."""
     rows = []
     for p in planned:
         row = {**p.row(), "mode": mode, "attempts": 0, "planned_at": now, "external_id": None, "claimed_at": None,
@@ -89,7 +91,7 @@ def record_plan(warehouse: Warehouse, planned: Sequence[Planned], mode: str, now
     table = warehouse.table("analytics", "actions")
     with warehouse.transaction() as conn:
         for p in planned:
-            if p.skip is None:
+            if p.skip is None and p.action_id in skipped:
                 conn.execute(sa.update(table).where(table.c.action_id == p.action_id, table.c.status == "skipped")
                              .values(status="dry_run" if mode == "dry_run" else "pending", mode=mode, result=None,
                                      finished_at=None, request=p.row()["request"]))

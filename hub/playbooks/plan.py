@@ -179,11 +179,15 @@ def plan_alert_actions(playbooks: Sequence[Playbook], ctx: Context) -> list[Plan
         alerts = ctx.alerts[ctx.alerts["rule"].isin(playbook.rules)] if len(ctx.alerts) else ctx.alerts
         for alert in alerts.to_dict("records"):
             facts = _facts(alert, ctx)
-            fresh = facts["days_open"] is None or facts["days_open"] <= act_within
-            if not fresh and (playbook.name, alert["alert_id"]) not in acted:
-                continue  # an alert from before this playbook existed: not news to act on
+            seen = (playbook.name, alert["alert_id"]) in acted
             for step, action in enumerate(playbook.actions, start=1):
-                planned += _plan_step(playbook, step, action, alert, facts, ctx, robin, known)
+                # News is acted on while fresh: an alert's actions within act_within_days of its
+                # opening, an escalation within act_within_days of falling due. Older ones were
+                # news before the playbook existed (once acted on, an alert's actions go on).
+                due = float(action.options.get("after_days", 0)) if action.kind == "escalate" else 0.0
+                fresh = facts["days_open"] is None or facts["days_open"] - due <= act_within
+                if fresh or seen:
+                    planned += _plan_step(playbook, step, action, alert, facts, ctx, robin, known)
     return planned
 
 
