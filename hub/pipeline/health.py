@@ -43,7 +43,8 @@ def usage_window_query(warehouse: Warehouse, as_of: pd.Timestamp) -> pd.DataFram
     with warehouse.engine.begin() as conn:
         if warehouse.is_postgres:  # one aggregate row per customer: let the hash table stay in memory
             conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-        rows = [tuple(r) for r in conn.execute(query)]
+        result = conn.execute(query)
+        rows = result.cursor.fetchall()  # the driver's tuples: no per-value result processing
     frame = pd.DataFrame(rows, columns=USAGE_WINDOW_COLUMNS)
     for column in ("api_calls_7d", "api_calls_prev_7d", "errors_7d", "active_users_7d"):
         frame[column] = frame[column].astype(float)
@@ -155,6 +156,10 @@ def _record_history(warehouse: Warehouse, conn: sa.Connection) -> None:
     # WHERE true: SQLite cannot tell an INSERT … SELECT's ON CONFLICT from a join without it.
     rows = sa.select(*[health_table.c[c] for c in HISTORY_COLUMNS]).where(sa.true())
     statement = insert(history).from_select(HISTORY_COLUMNS, rows)
-    statement = statement.on_conflict_do_update(index_elements=["customer_id", "as_of"], set_={
-        c: statement.excluded[c] for c in HISTORY_COLUMNS if c not in ("customer_id", "as_of")})
+    values = [c for c in HISTORY_COLUMNS if c not in ("customer_id", "as_of")]
+    # A rerun the same day rewrites only the rows whose values changed: an unchanged row is left
+    # as it is, sparing a new row version and its index entries.
+    statement = statement.on_conflict_do_update(
+        index_elements=["customer_id", "as_of"], set_={c: statement.excluded[c] for c in values},
+        where=sa.or_(*[history.c[c].is_distinct_from(statement.excluded[c]) for c in values]))
     conn.execute(statement)
