@@ -406,7 +406,8 @@ def _mrr_movements(inputs: KpiInputs, period: Period) -> Measured | Unknown:
     if isinstance(ends, Unknown):
         return ends
     start, end = ends
-    both = start[["mrr"]].join(end[["mrr", "lifecycle_stage"]], how="outer", lsuffix="_start", rsuffix="_end")
+    both = start[["mrr"]].rename(columns={"mrr": "mrr_start"}).join(
+        end[["mrr", "lifecycle_stage"]].rename(columns={"mrr": "mrr_end"}), how="outer")
     before, after = both["mrr_start"].fillna(0.0), both["mrr_end"].fillna(0.0)
     lost = (before > 0) & ((after <= 0) | (both["lifecycle_stage"] == "churned"))
     kept = (before > 0) & ~lost

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -10,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
 import pandas as pd  # noqa: E402
+from matplotlib import font_manager, ft2font  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 BAND_COLOURS = {"excellent": "#1b7a43", "good": "#2e9e5b", "green": "#2e9e5b", "yellow": "#e8b730",
@@ -19,8 +22,33 @@ SERIES_COLOURS = ["#2f6fba", "#e07b39", "#2e9e5b", "#8e5cc4", "#d64545"]
 SIZE = (7.0, 3.4)
 
 
+@lru_cache(maxsize=1)
+def _font() -> ft2font.FT2Font:
+    return ft2font.FT2Font(font_manager.findfont(font_manager.FontProperties()))
+
+
+def printable(label: object) -> str:
+    """A label as the chart's font can draw it: characters it has no glyph for (an emoji in a
+    company's name) are left out rather than drawn as empty boxes."""
+    font = _font()
+    kept = "".join(c for c in str(label) if c.isspace() or (font.get_char_index(ord(c))
+                                                             and not unicodedata.category(c).startswith("C")))
+    return " ".join(kept.split()) or "?"
+
+
+def printable_labels(labels: Iterable[object]) -> list[str]:
+    """``printable`` for each label, kept distinct: two names that print alike stay two bars."""
+    out: list[str] = []
+    for label in labels:
+        text, n = printable(label), 2
+        while text in out:
+            text, n = f"{printable(label)} ({n})", n + 1
+        out.append(text)
+    return out
+
+
 def _finish(fig: plt.Figure, ax: plt.Axes, path: Path, title: str, empty: bool) -> Path:
-    ax.set_title(title, fontsize=11, loc="left")
+    ax.set_title(printable(title), fontsize=11, loc="left")
     if empty:
         ax.text(0.5, 0.5, "no data in this period", ha="center", va="center", transform=ax.transAxes,
                 color="#666666")
@@ -41,8 +69,9 @@ def trend(path: Path, title: str, series: Mapping[str, pd.Series], *, ylabel: st
         values = values.dropna()
         if len(values):
             empty = False
-            x = [str(i) for i in values.index] if not isinstance(values.index, pd.DatetimeIndex) else values.index
-            ax.plot(x, values.to_numpy(), marker="o" if len(values) <= 16 else None, markersize=4, label=label,
+            x = printable_labels(values.index) if not isinstance(values.index, pd.DatetimeIndex) else values.index
+            ax.plot(x, values.to_numpy(), marker="o" if len(values) <= 16 else None, markersize=4,
+                    label=printable(label),
                     color=SERIES_COLOURS[n % len(SERIES_COLOURS)], linewidth=2)
     if highlight is not None and not empty:
         ax.axvspan(highlight[0].tz_localize(None) if highlight[0].tzinfo else highlight[0],
@@ -61,7 +90,7 @@ def bars(path: Path, title: str, values: Mapping[str, float], *, colours: Sequen
          horizontal: bool = False, xlabel: str = "") -> Path:
     """One bar per label (horizontal for long labels, largest on top)."""
     fig, ax = plt.subplots(figsize=SIZE)
-    labels, heights = [str(k) for k in values], [float(v) for v in values.values()]
+    labels, heights = printable_labels(values), [float(v) for v in values.values()]
     colour = list(colours) if colours else [SERIES_COLOURS[0]] * len(labels)
     if horizontal:
         ax.barh(labels[::-1], heights[::-1], color=colour[::-1])
@@ -92,7 +121,7 @@ def funnel(path: Path, title: str, stages: Sequence[tuple[str, float]]) -> Path:
     for n, (label, value) in enumerate(stages):
         y = len(stages) - 1 - n
         ax.barh(y, value, left=(top - value) / 2, color=SERIES_COLOURS[n % len(SERIES_COLOURS)], height=0.7)
-        ax.text(top / 2, y, f"{label}: {value:,.0f} ({value / top:.0%})", ha="center", va="center", fontsize=9,
+        ax.text(top / 2, y, f"{printable(label)}: {value:,.0f} ({value / top:.0%})", ha="center", va="center", fontsize=9,
                 color="black", bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
     ax.set_yticks([])
     ax.set_xticks([])
