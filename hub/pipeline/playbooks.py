@@ -24,7 +24,6 @@ from hub.playbooks.execute import (
     LEDGER_COLUMNS,
     Crms,
     Outcome,
-    Report,
     assign_owner,
     claim,
     create_task,
@@ -92,12 +91,11 @@ def run_playbooks(warehouse: Warehouse, config: dict[str, Any], channels: Sequen
     triggers = {r for p in playbooks for r in p.rules}
     ctx = _context(warehouse, config, triggers, moment)
     planned = plan_alert_actions(playbooks, ctx) + plan_write_back(ctx, settings.get("write_back") or {})
-    report = Report(planned=len(planned))
     skipped = set(ctx.ledger.loc[ctx.ledger["status"] == "skipped", "action_id"]) if len(ctx.ledger) else set()
     record_plan(warehouse, planned, mode, stamp, skipped)
     retired = retire(warehouse, planned, ctx.ledger, set(ctx.alerts["alert_id"]), stamp)
     if mode == "live":
-        _carry_out(warehouse, config, channels, crms, planned, ctx, moment, report)
+        _carry_out(warehouse, config, channels, crms, planned, ctx, moment)
     t = warehouse.table("analytics", "actions")
     ids = sorted({p.action_id for p in planned})
     parts = [warehouse.read("analytics", "actions", LEDGER_COLUMNS, where=t.c.action_id.in_(ids[i:i + 5000]))
@@ -113,7 +111,7 @@ def run_playbooks(warehouse: Warehouse, config: dict[str, Any], channels: Sequen
 
 
 def _carry_out(warehouse: Warehouse, config: dict[str, Any], channels: Sequence[Channel], crms: Crms,
-               planned: list[Any], ctx: Context, now: dt.datetime, report: Report) -> None:
+               planned: list[Any], ctx: Context, now: dt.datetime) -> None:
     settings = config.get("playbooks") or {}
     max_attempts = int(settings.get("max_attempts", 3))
     ids = {p.action_id for p in planned}
@@ -140,7 +138,6 @@ def _carry_out(warehouse: Warehouse, config: dict[str, Any], channels: Sequence[
 
     def done(row: dict[str, Any], outcome: Outcome) -> None:
         status = finish(warehouse, row["action_id"], outcome, int(row["attempts"] or 0) + 1, max_attempts, stamp)
-        report.count(status)
         audit.append({"audit_id": uuid.uuid4().hex, "recorded_at": stamp, "action": "playbook_action",
                       "actor": f"playbook:{row['playbook']}", "target": row["target"],
                       "details": json.dumps({"action_id": row["action_id"], "action": row["action"], "status": status},

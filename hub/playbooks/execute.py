@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -44,16 +44,6 @@ class Outcome:
     status: str  # done | failed | skipped
     result: str | None = None
     external_id: str | None = None
-
-
-@dataclass
-class Report:
-    planned: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-
-    def count(self, status: str, n: int = 1) -> None:
-        self.by_status[status] = self.by_status.get(status, 0) + n
 
 
 class Crms:
@@ -164,6 +154,11 @@ def _split(target: str) -> tuple[str, str, str]:
     return source, obj, record
 
 
+def _salesforce_errors(result: Mapping[str, Any]) -> str:
+    """A Salesforce write result's errors in one line (``STATUS: message; …``)."""
+    return "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in result.get("errors") or [])
+
+
 def _failure(exc: BaseException) -> Outcome:
     return Outcome("failed", f"{type(exc).__name__}: {exc}")
 
@@ -202,8 +197,7 @@ def assign_owner(crms: Crms, row: Mapping[str, Any], request: Mapping[str, Any])
         elif source == "salesforce":
             result = connector.update_records(obj, [{"id": record, "OwnerId": owner}])[0]
             if not result.get("success"):
-                return Outcome("failed", "; ".join(f"{e.get('statusCode')}: {e.get('message')}"
-                                                   for e in result.get("errors") or []))
+                return Outcome("failed", _salesforce_errors(result))
         else:
             connector.update_records(request.get("table") or obj,
                                      [{"id": record, "fields": {request.get("field") or "Assigned To": owner}}])
@@ -240,7 +234,7 @@ def write_back(crms: Crms, rows: pd.DataFrame, settings: Mapping[str, Any]) -> d
             else:
                 results = connector.update_records("Account", [{"id": rec, **f} for _, _, _, rec, f in items])
                 for (a, _, _, rec, _), result in zip(items, results, strict=True):
-                    errors = "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in result.get("errors") or [])
+                    errors = _salesforce_errors(result)
                     if "INVALID_FIELD" in errors:
                         errors += (" - create the hub's custom Account fields in Setup (docs/playbooks.md) or map "
                                    "others in playbooks.write_back.salesforce_fields")

@@ -154,7 +154,6 @@ class _RoundRobin:
     """The configured reps in turn, continuing where the ledger's last assignment left off."""
 
     def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
         reps = [str(r) for r in ctx.settings.get("reps") or []]
         self.people = [(r, ctx.directory.find(r)) for r in reps]
         done = ctx.ledger[ctx.ledger["action"] == "assign_owner"] if len(ctx.ledger) else ctx.ledger
