@@ -10,11 +10,15 @@ from assets.governance import RETENTION_RUNS
 from assets.health import CUSTOMER_HEALTH, KPI_DAILY
 from assets.playbooks import ACTIONS
 from assets.reports import MONTHLY_REPORTS, REPORT_KEYS, WEEKLY_REPORTS
-from assets.usage import CUSTOMER_USAGE, USAGE_DAILY, USAGE_EVENTS
+from assets.usage import CUSTOMER_USAGE, USAGE_DAILY, USAGE_DAYS, USAGE_EVENTS
+
+# Partitioned assets (by day, week, month) cannot share a job with the unpartitioned ones.
+PARTITIONED = (USAGE_DAYS, *REPORT_KEYS)
 
 nightly_sync = dg.define_asset_job(
     "nightly_sync",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(RETENTION_RUNS, OWNER_DIGESTS, *REPORT_KEYS),
+    # The usage days it lands are rolled up by its usage_daily step, recorded as their partitions.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(RETENTION_RUNS, OWNER_DIGESTS, *PARTITIONED),
     description="Everything, from the sources to the alerts: CRM and Airtable sync, usage logs, "
                 "reconciliation, health, KPIs, alerts.",
     tags={"hub/job": "nightly_sync"},
@@ -22,8 +26,15 @@ nightly_sync = dg.define_asset_job(
 
 usage_ingest = dg.define_asset_job(
     "usage_ingest",
-    selection=dg.AssetSelection.assets(USAGE_EVENTS, USAGE_DAILY, CUSTOMER_USAGE),
-    description="Load new usage-log files and roll them up per customer and day.",
+    selection=dg.AssetSelection.assets(USAGE_EVENTS),
+    description="Land new usage-log files (usage_days_sensor then requests the days they touched).",
+)
+
+usage_days = dg.define_asset_job(
+    "usage_days",
+    selection=dg.AssetSelection.assets(USAGE_DAYS, USAGE_DAILY, CUSTOMER_USAGE),
+    description="Roll up the usage events of the given UTC days again, then usage_daily and customer_usage: "
+                "what usage_days_sensor requests for the days new files touched, and a backfill from the UI.",
 )
 
 health_recalculation = dg.define_asset_job(
@@ -60,5 +71,5 @@ monthly_reports = dg.define_asset_job(
     description="Render the monthly reports (product-market fit, customer satisfaction, business review, "
                 "onboarding) for one month.")
 
-JOBS = [nightly_sync, usage_ingest, health_recalculation, alert_evaluation, retention, owner_digest,
+JOBS = [nightly_sync, usage_ingest, usage_days, health_recalculation, alert_evaluation, retention, owner_digest,
         weekly_reports, monthly_reports]

@@ -6,6 +6,7 @@ wrong type names the key path and the expected type.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from typing import Any, Literal, get_args, get_origin
 
@@ -406,6 +407,7 @@ class Usage(Closed):
     max_number: Number = Field(gt=0)
     naive_timestamps: Literal["utc", "reject"]
     max_future_minutes: Number = Field(ge=0)
+    partitions_start: dt.date
 
 
 class Events(Closed):

@@ -45,7 +45,7 @@ from sensors.events import events_sensor
 from sensors.failures import run_failure_alert_sensor, run_success_clears_alert_sensor
 from sensors.materializations import health_recalculation_sensor, threshold_alert_sensor
 from sensors.tracking import tracking_file_sensor
-from sensors.usage import usage_log_sensor
+from sensors.usage import usage_days_sensor, usage_log_sensor
 
 
 def _secret(name: str) -> dg.EnvVar | None:
@@ -93,7 +93,7 @@ def build_definitions() -> dg.Definitions:
         jobs=JOBS,
         schedules=[nightly_sync_schedule, retention_schedule, owner_digest_schedule, weekly_reports_schedule,
                    monthly_reports_schedule],
-        sensors=[usage_log_sensor, health_recalculation_sensor, threshold_alert_sensor, alert_delivery_sensor,
+        sensors=[usage_log_sensor, usage_days_sensor, health_recalculation_sensor, threshold_alert_sensor, alert_delivery_sensor,
                  asset_check_alert_sensor, run_failure_alert_sensor, run_success_clears_alert_sensor,
                  events_sensor, tracking_file_sensor, audit_run_success_sensor, audit_run_failure_sensor],
         resources=build_resources(),

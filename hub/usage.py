@@ -37,6 +37,7 @@ from hub.usage_files import (
     list_usage_files,
     read_segment,
 )
+from hub.usage_rollup import API_EVENTS, ERROR_STATUSES, DayRollups, Refreshed, unique_events
 from hub.usage_store import UsageEventStore
 from hub.usage_suppression import UsageSuppression
 from hub.warehouse import Warehouse, utcnow
@@ -47,8 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["USAGE_SUFFIXES", "IngestStats", "UsageEventStore", "UsageRules", "daily_from_store",
            "ingest_usage_files", "read_usage_events", "is_usage_file", "list_usage_files", "unknown_customer_quarantine", "usage_daily"]
 
-API_EVENTS = {"api_call": "api_calls", "sign": "sign_operations", "verify": "verify_operations"}
-ERROR_STATUSES = {"error", "failed", "failure", "fail"}
 STATE_FIELDS = ["path", "size_bytes", "mtime", "bytes_read", "lines_read", "prefix_digest", "content_digest",
                 "status", "reason"]
 
@@ -278,67 +277,72 @@ class StoreDaily:
     unknown: pd.DataFrame         # events naming a customer no source knows
     product_events: pd.DataFrame  # customer_id, event, event_at of PRODUCT_MILESTONES events
     events: int
+    refreshed: Refreshed = field(default_factory=Refreshed)  # the day roll-ups redone or removed
 
 
 def daily_from_store(warehouse: Warehouse, reports: pd.DataFrame | None, lookup: dict[str, str],
                      milestones: list[str], store: UsageEventStore | None = None) -> StoreDaily:
     """``usage_daily`` as ``usage_daily`` computes it, over the events of the reads the ledger
-    holds, each event key once (the first read wins), aggregated in DuckDB."""
-    files = _live_files(warehouse, store)
+    holds, each event key once (the first read wins): the stale day roll-ups are redone first
+    (``hub.usage_rollup``), then joined with the crosswalk in DuckDB."""
+    rollups = DayRollups(store or UsageEventStore.of(warehouse), _live_digests(warehouse), milestones)
+    refreshed = rollups.refresh()
+    files = rollups.files()
     empty = pd.DataFrame(columns=["event_key", "file_name", "line_no", "customer_ref", "event"])
     if not files:
         return StoreDaily(_with_reports(pd.DataFrame(columns=DAILY_COLUMNS), reports), empty,
-                          pd.DataFrame(columns=["customer_id", "event", "event_at"]), 0)
+                          pd.DataFrame(columns=["customer_id", "event", "event_at"]), 0, refreshed)
     duck = usage_parse.connect()
-    duck.register("lookup", pa.table({"customer_ref": list(lookup), "customer_id": list(lookup.values())}))
-    count = _unique_events(duck, files)
-    duck.register("flags", _error_statuses(duck.execute("SELECT DISTINCT status FROM ev").df()["status"]))
-    weight = "coalesce(e.event_count, 1.0)"
-    api = "e.event IN ('" + "', '".join(API_EVENTS) + "')"
-    daily = duck.execute(f"""
-        SELECT l.customer_id, CAST(e.event_at AS DATE) AS day,
-               fsum(CASE WHEN {api} THEN {weight} ELSE 0 END) AS api_calls,
-               {", ".join(f"fsum(CASE WHEN e.event = '{event}' THEN {weight} ELSE 0 END) AS {column}"
-                          for event, column in API_EVENTS.items() if column != "api_calls")},
-               fsum(CASE WHEN {api} AND f.is_error THEN {weight} ELSE 0 END) AS errors,
-               count(DISTINCT e.user_id) AS active_users, fsum(e.bytes) AS storage_bytes,
-               fsum(e.cost) AS cost, count(*) AS events
-        FROM ev e JOIN lookup l USING (customer_ref) JOIN flags f ON f.status IS NOT DISTINCT FROM e.status
-        WHERE e.event_at >= TIMESTAMPTZ '1900-01-01 00:00:00+00' AND e.event_at < TIMESTAMPTZ '2200-01-01 00:00:00+00'
-        GROUP BY ALL""").df()
-    daily.insert(1, "date", daily.pop("day").astype(str))
-    if len(daily):
-        daily["error_rate"] = (daily["errors"] / daily["api_calls"].where(daily["api_calls"] > 0)).fillna(0.0)
-        daily["origin"] = "usage_log"
-    unknown = duck.execute("SELECT e.event_key, e.file_name, e.line_no, e.customer_ref, e.event "
-                           "FROM ev e ANTI JOIN lookup l USING (customer_ref) WHERE e.customer_ref IS NOT NULL "
-                           "ORDER BY e.file_name, e.line_no").df()
-    product = duck.execute("SELECT l.customer_id, e.event, e.event_at FROM ev e "
-                           "LEFT JOIN lookup l USING (customer_ref) WHERE list_contains(?, e.event)",
-                           [milestones]).df()
-    duck.close()
-    return StoreDaily(_with_reports(daily.reindex(columns=DAILY_COLUMNS), reports), unknown, product, count)
+    try:
+        duck.register("lookup", pa.table({"customer_ref": pa.array(list(lookup), pa.string()),
+                                          "customer_id": pa.array(list(lookup.values()), pa.string())}))
+        duck.read_parquet([str(f) for f in files], union_by_name=True).create_view("r")
+        sums = ", ".join(f"sum(r.{c}) AS {c}" for c in ("api_calls", *[c for c in API_EVENTS.values()
+                                                                        if c != "api_calls"], "errors"))
+        daily = duck.execute(f"""
+            SELECT l.customer_id, r.day, {sums},
+                   len(list_distinct(flatten(list(r.users)))) AS active_users,
+                   sum(r.storage_bytes) AS storage_bytes, sum(r.cost) AS cost, sum(r.events) AS events
+            FROM r JOIN lookup l USING (customer_ref)
+            WHERE r.day >= DATE '1900-01-01' AND r.day < DATE '2200-01-01'
+            GROUP BY ALL""").df()
+        daily.insert(1, "date", daily.pop("day").astype(str))
+        if len(daily):
+            daily["error_rate"] = (daily["errors"] / daily["api_calls"].where(daily["api_calls"] > 0)).fillna(0.0)
+            daily["origin"] = "usage_log"
+        count = int(duck.execute("SELECT coalesce(sum(events), 0) FROM r").fetchall()[0][0])
+        unknown = _unknown_events(duck, rollups)
+        product = pd.concat([duck.execute(f"SELECT l.customer_id, ? AS event, r.milestone_{n} AS event_at FROM r "
+                                          f"LEFT JOIN lookup l USING (customer_ref) WHERE r.milestone_{n} IS NOT NULL",
+                                          [event]).df() for n, event in enumerate(milestones)]
+                            or [pd.DataFrame(columns=["customer_id", "event", "event_at"])], ignore_index=True)
+    finally:
+        duck.close()
+    return StoreDaily(_with_reports(daily.reindex(columns=DAILY_COLUMNS), reports), unknown, product, count, refreshed)
 
 
-def _unique_events(duck: duckdb.DuckDBPyConnection, files: list[Path]) -> int:
-    """``ev``: the events of ``files``, each event key once (the first read wins); their number.
-    Keys seen twice (a file rewritten and read again, a copy read while it grew) are rare: only
-    then is the first of each picked, at the cost of a copy."""
-    paths = [str(f) for f in files]
-    # Distinct hashes prove distinct keys; equal hashes (a repeat, or a collision) take the exact way.
-    events, hashes = duck.execute("SELECT count(*), count(DISTINCT hash(event_key)) "
-                                  "FROM read_parquet(?, union_by_name = true)", [paths]).fetchall()[0]
-    if events == hashes:
-        duck.read_parquet(paths, union_by_name=True).create_view("ev")
-    else:
-        duck.execute("CREATE TEMP TABLE ev AS SELECT * FROM read_parquet(?, union_by_name = true) "
-                     "QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY _loaded_at, file_name) = 1", [paths])
-    return duck.execute("SELECT count(*) FROM ev").fetchall()[0][0]
+def _unknown_events(duck: duckdb.DuckDBPyConnection, rollups: DayRollups) -> pd.DataFrame:
+    """The events (each key once) whose customer id no source knows: read from the event files of
+    the days the roll-ups show them on, and only those."""
+    days = duck.execute("SELECT DISTINCT CAST(r.day AS VARCHAR) FROM r ANTI JOIN lookup l USING (customer_ref) "
+                        "WHERE r.customer_ref IS NOT NULL").fetchall()
+    sources = rollups.sources()
+    files = [f for (day,) in days for f in sources.get(day, [])]
+    if not files:
+        return pd.DataFrame(columns=["event_key", "file_name", "line_no", "customer_ref", "event"])
+    unique_events(duck, files, view="unknown_ev")
+    return duck.execute("SELECT e.event_key, e.file_name, e.line_no, e.customer_ref, e.event "
+                        "FROM unknown_ev e ANTI JOIN lookup l USING (customer_ref) WHERE e.customer_ref IS NOT NULL "
+                        "ORDER BY e.file_name, e.line_no").df()
+
+
+def _live_digests(warehouse: Warehouse) -> set[str]:
+    return set(warehouse.read("raw", "usage_files", ["file_digest"])["file_digest"])
 
 
 def _live_files(warehouse: Warehouse, store: UsageEventStore | None) -> list[Path]:
     store = store or UsageEventStore.of(warehouse)
-    return store.files(set(warehouse.read("raw", "usage_files", ["file_digest"])["file_digest"]))
+    return store.files(_live_digests(warehouse))
 
 
 def read_usage_events(warehouse: Warehouse, store: UsageEventStore | None = None) -> pd.DataFrame:
@@ -348,19 +352,10 @@ def read_usage_events(warehouse: Warehouse, store: UsageEventStore | None = None
         return pd.DataFrame(columns=[*usage_parse.EVENT_SCHEMA.names, "file_name", "_loaded_at"])
     duck = usage_parse.connect()
     try:
-        _unique_events(duck, files)
+        unique_events(duck, files)
         return duck.execute("SELECT * FROM ev ORDER BY file_name, line_no").df()
     finally:
         duck.close()
-
-
-def _error_statuses(statuses: pd.Series) -> pa.Table:
-    """Each status seen, and whether it is an error word or an HTTP status of 400 and above."""
-    status = statuses.fillna("").astype(str).str.lower()
-    numeric = pd.to_numeric(status, errors="coerce")
-    flags = status.isin(ERROR_STATUSES) | (numeric >= 400)
-    return pa.table({"status": pa.array(statuses.astype(object).where(statuses.notna(), None), pa.string()),
-                     "is_error": pa.array(flags.to_numpy(), pa.bool_())})
 
 
 def unknown_customer_quarantine(unknown: pd.DataFrame) -> pd.DataFrame:

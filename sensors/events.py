@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 
 from assets.customers import CUSTOMERS
-from assets.reports import REPORT_KEYS
+from assets.jobs import PARTITIONED
 from hub.events.activation import record_activations
 from hub.events.store import mark_handled, unhandled
 from hub.events.targets import raw_keys_for
@@ -27,8 +27,8 @@ from resources.warehouse import WarehouseResource
 
 event_sync = dg.define_asset_job(
     "event_sync",
-    # Every unpartitioned asset (the week- and month-partitioned reports cannot share a job with them).
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*REPORT_KEYS),
+    # Every unpartitioned asset (the day-, week- and month-partitioned ones cannot share a job with them).
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*PARTITIONED),
     description="Runs the events sensor asks for: one object type's raw asset and what lies between "
                 "it and the customers table health scores (each run is a subset; this job is never run whole).",
 )

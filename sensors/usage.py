@@ -1,4 +1,5 @@
-"""New or grown usage-log files in HUB_USAGE_LOG_DIR -> the usage_ingest job."""
+"""New or grown usage-log files in HUB_USAGE_LOG_DIR -> the usage_ingest job; the usage days
+whose events changed since their roll-up -> the usage_days job, for those day partitions."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
-from assets.jobs import usage_ingest
+from assets.jobs import usage_days, usage_ingest
+from assets.usage import USAGE_DAY_PARTITIONS
 from hub.config import settings
 from hub.usage import UsageRules, list_usage_files
+from hub.usage_rollup import DayRollups
+from hub.usage_store import UsageEventStore
+from hub.usage_summary import PRODUCT_MILESTONES
 from resources.config import HubConfigResource
 from resources.warehouse import WarehouseResource
 
@@ -58,3 +63,55 @@ def usage_log_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
         run_requests=[dg.RunRequest(run_key=run_key, tags={"hub/new_files": str(len(new))})],
         cursor=json.dumps(merged, sort_keys=True),
     )
+
+
+MAX_DAYS_PER_RUN = 31  # a month at most per run
+
+
+def day_ranges(days: list[str], keys: list[str], longest: int = MAX_DAYS_PER_RUN) -> list[list[str]]:
+    """``days`` (partition keys, any order) as runs of consecutive partitions of ``keys``, each at
+    most ``longest`` long."""
+    position = {k: n for n, k in enumerate(keys)}
+    ranges: list[list[str]] = []
+    for day in sorted(days, key=position.__getitem__):
+        last = ranges[-1] if ranges else None
+        if last and position[day] == position[last[-1]] + 1 and len(last) < longest:
+            last.append(day)
+        else:
+            ranges.append([day])
+    return ranges
+
+
+@dg.sensor(job=usage_days, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Requests usage_days for the UTC days whose usage events changed since they were rolled "
+                       "up (a new or late file landed on them, an erasure rewrote them, retention pruned them): "
+                       "one run per stretch of consecutive days, only those partitions.")
+def usage_days_sensor(context: dg.SensorEvaluationContext,
+                      warehouse: WarehouseResource) -> dg.SensorResult | dg.SkipReason:
+    wh = warehouse.get()
+    live = set(wh.read("raw", "usage_files", ["file_digest"])["file_digest"])
+    rollups = DayRollups(UsageEventStore.of(wh), live, list(PRODUCT_MILESTONES))
+    sources = rollups.sources()
+    stale = rollups.stale(sources)
+    keys = USAGE_DAY_PARTITIONS.get_partition_keys()
+    known = set(keys)
+    wanted = [d for d in stale if d in known]
+    if not wanted:
+        outside = len(stale) - len(wanted)
+        return dg.SkipReason(
+            "every usage day is rolled up" if not outside else
+            f"{outside} changed day(s) outside raw/usage/days' partitions (before usage.partitions_start, or "
+            "tomorrow UTC): the next usage_daily run rolls them up")
+    requests = []
+    for days in day_ranges(wanted, keys):
+        # The same change never launches twice; a new change to these days launches again.
+        state = {d: rollups.signature(sources[d]) if d in sources else "gone" for d in days}
+        run_key = hashlib.sha1(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
+        tags = {"hub/usage_days": f"{days[0]}..{days[-1]}"}
+        if len(days) == 1:
+            requests.append(dg.RunRequest(run_key=run_key, partition_key=days[0], tags=tags))
+        else:
+            requests.append(dg.RunRequest(run_key=run_key, tags={
+                **tags, "dagster/asset_partition_range_start": days[0],
+                "dagster/asset_partition_range_end": days[-1]}))
+    return dg.SensorResult(run_requests=requests)

@@ -9,12 +9,15 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from hub.cli import main
 from hub.governance.suppression import SuppressionError
 from hub.pipeline.usage import build_usage_daily, ingest_usage
 from hub.usage import read_usage_events
+from hub.usage_rollup import rollup_root
+from hub.usage_store import UsageEventStore
 from hub.warehouse import Warehouse
 
 SALT = "test-erasure-salt-0123456789abcdef"
@@ -83,9 +86,13 @@ def test_usage_of_erased_people_and_customers_is_suppressed(warehouse: Warehouse
     build_usage_daily(warehouse)
     assert set(warehouse.read("analytics", "usage_daily")["customer_id"]) == {"cus_a", "cus_b", "cus_c"}
 
+    rollups = rollup_root(UsageEventStore.of(warehouse).root)
+    assert any("303" in pq.read_table(f)["customer_ref"].to_pylist() for f in rollups.glob("*.parquet"))
     assert main(["erase", "--email", ANN, "--yes"]) == 0
     assert main(["erase", "--customer-id", "cus_c", "--yes"]) == 0
     capsys.readouterr()
+    # The day roll-ups that counted them went with the erasure (rolled up again below).
+    assert not any("303" in pq.read_table(f)["customer_ref"].to_pylist() for f in rollups.glob("*.parquet"))
 
     # Their lines come again in a new file (and appended to the old one): none lands.
     _usage_file(landing / "day2.jsonl", _theirs(10) + _others(10))

@@ -83,7 +83,7 @@ def test_sensors_follow_the_pipeline(sources, sqlite_warehouse: Warehouse, tmp_p
     from resources.config import HubConfigResource
     from resources.warehouse import WarehouseResource
     from sensors.materializations import health_recalculation_sensor, threshold_alert_sensor
-    from sensors.usage import usage_log_sensor
+    from sensors.usage import usage_days_sensor, usage_log_sensor
 
     defs = build_definitions()
     resources = {"warehouse": WarehouseResource(url=sqlite_warehouse.url), "hub_config": HubConfigResource()}
@@ -106,7 +106,19 @@ def test_sensors_follow_the_pipeline(sources, sqlite_warehouse: Warehouse, tmp_p
         assert health_recalculation_sensor(dg.build_sensor_context(instance=instance)).skip_message
         assert threshold_alert_sensor(dg.build_sensor_context(instance=instance)).skip_message
 
+        # nightly_sync rolled up every usage day it landed: no day partition is asked for.
+        assert usage_days_sensor(dg.build_sensor_context(instance=instance, resources=resources)).skip_message
+        # A late file for one day: usage_ingest lands it, the days sensor asks for that day only,
+        # and the day's run (usage_daily with it) makes health due.
+        day = read_usage_events(sqlite_warehouse)["event_at"].min().date().isoformat()
+        ref = str(data.usage_events["customer_id"].iloc[0])
+        (usage_dir / "late.jsonl").write_text(json.dumps({"timestamp": f"{day}T12:00:00Z", "customer_id": ref,
+                                                          "event": "api_call", "user_id": "late"}) + "\n")
         assert defs.resolve_job_def("usage_ingest").execute_in_process(instance=instance).success
+        (request,) = usage_days_sensor(dg.build_sensor_context(instance=instance, resources=resources)).run_requests
+        assert request.partition_key == day
+        assert defs.resolve_job_def("usage_days").execute_in_process(instance=instance,
+                                                                     partition_key=day).success
         fired = health_recalculation_sensor(dg.build_sensor_context(instance=instance))
         assert len(fired.run_requests) == 1
         # Once it has fired for these materializations, it does not fire again.

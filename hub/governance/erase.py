@@ -263,6 +263,7 @@ def _usage_user_ids(warehouse: Warehouse, needles: list[str]) -> set[str]:
 def _erase_usage_files(warehouse: Warehouse, subject: Subject, needles: list[str], result: Erasure) -> None:
     """Usage events kept as Parquet beside the warehouse (``hub.usage_store``, when present)."""
     try:
+        from hub.usage_rollup import rollup_root
         from hub.usage_store import UsageEventStore
     except ImportError:  # the events live in raw.usage_events only
         return
@@ -294,6 +295,9 @@ def _erase_usage_files(warehouse: Warehouse, subject: Subject, needles: list[str
             part = path.with_suffix(".parquet.tmp")
             pq.write_table(events.filter(pc.invert(drop)), part)
             part.replace(path)
+            # The day's roll-up (hub.usage_rollup) counted the subject: gone now, rolled up again
+            # from the rewritten files by the next usage_daily or usage_days run.
+            (rollup_root(root) / f"{path.parent.name.removeprefix('day=')}.parquet").unlink(missing_ok=True)
 
 
 def _redact_reports(folder: Path, needles: list[str], result: Erasure) -> None:

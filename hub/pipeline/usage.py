@@ -7,6 +7,8 @@ from typing import Any
 
 from hub import usage
 from hub.pipeline.steps import StepResult, crosswalk, customer_lookup, step, with_customer
+from hub.usage_rollup import DayRollups
+from hub.usage_store import UsageEventStore
 from hub.usage_summary import PRODUCT_MILESTONES, usage_summary
 from hub.warehouse import Warehouse
 
@@ -26,12 +28,25 @@ def ingest_usage(warehouse: Warehouse, directory: Path, config: dict[str, Any] |
                                            "events_total": int(ledger["lines_loaded"].sum())})
 
 
+@step(assets=("raw/usage/days",), reads=("raw.usage_files",))
+def roll_up_usage_days(warehouse: Warehouse, days: list[str]) -> StepResult:
+    """Roll up each of ``days`` from its live event files again, stale or not (a Dagster day
+    partition of ``raw/usage/days``, a backfill): per customer id as the log names it, in Parquet
+    beside the event store (``hub.usage_rollup``). A day without events loses its roll-up."""
+    rollups = DayRollups(UsageEventStore.of(warehouse), set(warehouse.read("raw", "usage_files", ["file_digest"])[
+        "file_digest"]), list(PRODUCT_MILESTONES))
+    done = rollups.refresh(days, force=True)
+    return StepResult(sum(done.rebuilt.values()), {"days_rolled_up": sorted(done.rebuilt),
+                                                   "days_without_events": sorted(set(days) - set(done.rebuilt)),
+                                                   "events": done.rebuilt})
+
+
 @step(assets=("analytics/usage_daily", "analytics/customer_usage"),
       reads=("raw.usage_files", "staging.usage_reports", "staging.companies", "analytics.customer_sources"),
       writes=("analytics.usage_daily", "analytics.customer_usage", "raw.quarantine"))
 def build_usage_daily(warehouse: Warehouse) -> StepResult:
-    """``usage_daily`` from the usage events (the reads ``raw.usage_files`` ledgers) and Airtable's
-    reported usage, and the per-customer ``customer_usage`` milestones; events naming an unknown
+    """``usage_daily`` from the day roll-ups of the usage events (the reads ``raw.usage_files``
+    ledgers; the days whose events changed are rolled up first) and Airtable's reported usage, and the per-customer ``customer_usage`` milestones; events naming an unknown
     customer are quarantined (and come back by themselves once a source knows them)."""
     reports = with_customer(warehouse.read("staging", "usage_reports"), crosswalk(warehouse))
     result = usage.daily_from_store(warehouse, reports, customer_lookup(warehouse), list(PRODUCT_MILESTONES))
@@ -47,6 +62,7 @@ def build_usage_daily(warehouse: Warehouse) -> StepResult:
                         key=["quarantine_id"], conn=conn)
     return StepResult(len(daily), {
         "events": result.events, "events_unknown_customer": len(unknown),
+        "days_rolled_up": result.refreshed.rebuilt, "days_removed": result.refreshed.removed,
         "customers": int(daily["customer_id"].nunique()) if len(daily) else 0,
         "days": int(daily["date"].nunique()) if len(daily) else 0,
         "customers_with_api_key": int(summary["api_key_created_at"].notna().sum()),
