@@ -1,6 +1,7 @@
 """The team deployment, for real: dagster-webserver and dagster-daemon on a PostgreSQL Dagster
 instance written by hub.instance.team(), the emulated sources, a usage file dropped in the
-landing directory, and the run usage_log_sensor launches — watched over GraphQL to SUCCESS."""
+landing directory, the run usage_log_sensor launches and the day-partition runs usage_days_sensor
+launches after it — watched over GraphQL to SUCCESS."""
 
 from __future__ import annotations
 
@@ -97,6 +98,19 @@ def test_a_sensor_launched_run_succeeds_on_webserver_and_daemon(team) -> None:
     tags = {t["key"]: t["value"] for t in run["tags"]}
     assert tags.get("dagster/sensor_name") == "usage_log_sensor", tags
     assert run["status"] == "SUCCESS", f"run {run['runId']} ended {run['status']}\n{processes.tails()}"
+
+    # The days the file touched: usage_days_sensor asks for those partitions, the daemon runs them.
+    def finished_days() -> list[dict[str, Any]] | None:
+        runs = graphql(RUNS, filter={"pipelineName": "usage_days"})["runsOrError"]["results"]
+        return runs if runs and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs) else None
+
+    day_runs = wait_for("usage_days_sensor to launch usage_days and the runs to finish", finished_days,
+                        timeout=150, interval=3, diagnostics=processes.tails)
+    for day_run in day_runs:
+        tags = {t["key"]: t["value"] for t in day_run["tags"]}
+        assert tags.get("dagster/sensor_name") == "usage_days_sensor", tags
+        assert "dagster/partition" in tags or "dagster/asset_partition_range_start" in tags, tags
+        assert day_run["status"] == "SUCCESS", f"run {day_run['runId']} ended {day_run['status']}\n{processes.tails()}"
 
     sensors = graphql(SENSORS, repo=REPOSITORY)["sensorsOrError"]
     assert "results" in sensors, sensors
