@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hub import usage_parse
@@ -145,36 +146,46 @@ class DayRollups:
             wanted = [d for d in wanted if d in set(days)]
         done = Refreshed()
         for day in wanted:
-            if day in sources:
-                done.rebuilt[day] = self._build(day, sources[day])
-            elif self.path(day).exists():
+            if day not in sources and self.path(day).exists():
                 self.path(day).unlink()
                 done.removed.append(day)
+        build = {day: sources[day] for day in wanted if day in sources}
+        if build:
+            done.rebuilt = self._build(build)
         return done
 
-    def _build(self, day: str, files: list[Path]) -> int:
-        signature = self.signature(files)  # before reading: a file changing meanwhile leaves it stale
+    def _build(self, days: dict[str, list[Path]]) -> dict[str, int]:
+        """Roll up ``days`` (day -> its live files) in one pass over their files; each day's
+        roll-up is written whole or not at all. Returns each day's events."""
+        # Before reading: a file changing meanwhile leaves its day stale, rolled up next time.
+        signatures = {day: self.signature(files) for day, files in days.items()}
         duck = usage_parse.connect()
         try:
-            table, events = self._aggregate(duck, day, files)
+            table = self._aggregate(duck, [f for files in days.values() for f in files])
         finally:
             duck.close()
-        table = table.replace_schema_metadata({SIGNATURE: signature.encode()})
         self.root.mkdir(parents=True, exist_ok=True)
-        part = self.path(day).with_suffix(f".parquet.{os.getpid()}.{threading.get_ident()}.tmp")
-        pq.write_table(table, part, compression="zstd")
-        os.replace(part, self.path(day))
+        by_day = table.column("day").cast(pa.string())
+        events = {}
+        for day, signature in signatures.items():
+            rows = table.filter(pc.equal(by_day, day)).replace_schema_metadata({SIGNATURE: signature.encode()})
+            part = self.path(day).with_suffix(f".parquet.{os.getpid()}.{threading.get_ident()}.tmp")
+            pq.write_table(rows, part, compression="zstd")
+            os.replace(part, self.path(day))
+            events[day] = int(pc.sum(rows.column("events")).as_py() or 0)
         return events
 
-    def _aggregate(self, duck: duckdb.DuckDBPyConnection, day: str, files: list[Path]) -> tuple[pa.Table, int]:
-        events = unique_events(duck, files)
+    def _aggregate(self, duck: duckdb.DuckDBPyConnection, files: list[Path]) -> pa.Table:
+        """Per UTC day and log customer id, over ``files`` (each event key once)."""
+        unique_events(duck, files)
         duck.register("flags", error_statuses(duck.execute("SELECT DISTINCT status FROM ev").df()["status"]))
         weight = "coalesce(e.event_count, 1.0)"
         api = "e.event IN ('" + "', '".join(API_EVENTS) + "')"
         milestones = "".join(f", min(e.event_at) FILTER (WHERE e.event = $m{n}) AS milestone_{n}"
                              for n in range(len(self.milestones)))
-        table = duck.sql(f"""
-            SELECT e.customer_ref, DATE '{day}' AS day,
+        # The store files events by the UTC day of event_at: the same day as their folder's.
+        return duck.sql(f"""
+            SELECT e.customer_ref, CAST(e.event_at AS DATE) AS day,
                    fsum(CASE WHEN {api} THEN {weight} ELSE 0 END) AS api_calls,
                    {", ".join(f"fsum(CASE WHEN e.event = '{event}' THEN {weight} ELSE 0 END) AS {column}"
                               for event, column in API_EVENTS.items() if column != "api_calls")},
@@ -182,5 +193,5 @@ class DayRollups:
                    coalesce(list(DISTINCT hash(e.user_id)) FILTER (WHERE e.user_id IS NOT NULL), []) AS users,
                    fsum(e.bytes) AS storage_bytes, fsum(e.cost) AS cost, count(*) AS events{milestones}
             FROM ev e JOIN flags f ON f.status IS NOT DISTINCT FROM e.status
-            GROUP BY e.customer_ref ORDER BY e.customer_ref NULLS FIRST""", params={f"m{n}": m for n, m in enumerate(self.milestones)} or None).to_arrow_table()
-        return table, events
+            GROUP BY ALL ORDER BY day, e.customer_ref NULLS FIRST""",
+            params={f"m{n}": m for n, m in enumerate(self.milestones)} or None).to_arrow_table()
