@@ -23,6 +23,9 @@ interleaved, from one invocation.
 - **pyarrow**: ``pyarrow.json.read_json`` typed + pandas groupby. It refuses a whole file for one bad
   line, so it is given each file without its bad lines (removed beforehand, not timed).
 - **pandas**: a ``json.loads`` loop, a DataFrame and the groupby.
+
+After each size's table, ``benchmarks/usage_days.py`` times a late file for one day (1 % of the
+lines) against rolling every day up again, on files of the same size (``--no-late`` skips it).
 """
 
 from __future__ import annotations
@@ -253,6 +256,7 @@ def main() -> None:
     parser.add_argument("--url", help="warehouse URL for the hub (default: a fresh SQLite file)")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--suppressed", type=int, default=0, help="erased identities on the hub's suppression list")
+    parser.add_argument("--no-late", action="store_true", help="skip the late-file timing (benchmarks/usage_days.py)")
     parser.add_argument("--one", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -284,6 +288,11 @@ def main() -> None:
                 share = f"{base / seconds:.2f}" if base else "-"
                 print(f"| {method} | {seconds:.2f} | {total / seconds:,.0f} | {share} | {peak:,.0f} MB | "
                       f"{results[method][0]['rows']:,} |")
+        if not args.no_late and "hub" in methods:
+            # A one-day late file against rolling every day up again, on files of the same size.
+            print(flush=True)
+            subprocess.run([sys.executable, str(REPO / "benchmarks" / "usage_days.py"), "--lines", str(lines),
+                            "--late-lines", str(max(lines // 100, 1000)), "--runs", str(args.runs)], check=True)
 
 
 if __name__ == "__main__":
