@@ -3,7 +3,8 @@
 Every write first turns its rows into plain column values of each column's kind (``prepare``):
 NaN/NaT are NULL, numpy scalars Python ones, a source's "ACME" in a number column NULL (the raw
 payload keeps what was sent), text storable on both backends. Then one of two strategies sends
-them, chosen by size (``BULK_MIN_ROWS``) unless the caller names one:
+them, chosen by size (``BULK_MIN_ROWS``) on PostgreSQL, always ``bulk`` on SQLite (the driver's
+``executemany`` costs nothing to start), unless the caller names one:
 
 - ``rows``: SQLAlchemy Core ``executemany`` of dicts, with ``ON CONFLICT`` for upserts. Cheap to
   start; per-row parameter processing makes it slow past a few thousand rows.
@@ -62,7 +63,10 @@ def write(warehouse: Warehouse, conn: Connection, layer: str, name: str,
     count = len(columns[0])
     keys = list(key or []) if mode == "upsert" else []
     updated = [n for n in names if n not in keys] if update is None else [n for n in update if n in names]
-    if (strategy or ("bulk" if count >= BULK_MIN_ROWS else "rows")) == "bulk" and not _holds_copy_null(columns):
+    # SQLite's bulk has no start-up cost (no temporary table); SQLAlchemy's per-row parameter
+    # processing was most of a 100-row raw page's write (benchmarks/raw_landing.py --profile).
+    by_size = "bulk" if count >= BULK_MIN_ROWS or not warehouse.is_postgres else "rows"
+    if (strategy or by_size) == "bulk" and not _holds_copy_null(columns):
         _bulk(warehouse, conn, table, names, columns, keys, updated, key_where)
     else:
         _rows(warehouse, conn, table, names, columns, keys, updated, key_where)
@@ -92,10 +96,28 @@ def prepare(data: pd.DataFrame | Sequence[dict[str, Any]], table: sa.Table) -> t
     names = [c.name for c in table.columns if c.name in present]
     columns = []
     for n in names:
+        values = [row.get(n) for row in rows]
+        if _already_plain(values, kinds[n]):
+            columns.append(values)
+            continue
         coerce = _KIND_COERCE.get(kinds[n])
-        values = [_plain(row.get(n)) for row in rows]
+        values = [_plain(v) for v in values]
         columns.append([None if v is None or coerce is None else coerce(v) for v in values] if coerce else values)
     return names, columns
+
+
+def _already_plain(values: list[Any], kind: str) -> bool:
+    """Whether ``_plain`` and the kind's coercion would return every value unchanged: text of a
+    text column that both backends store as it is, or flags of a flag column. Decided for the
+    whole column at once (a raw page's payloads and hashes are ASCII JSON and hex), not per value."""
+    types = set(map(type, values))
+    types.discard(type(None))
+    if kind == "bool":
+        return types <= {bool}
+    if kind != "any" or types - {str}:
+        return False
+    joined = "".join(v for v in values if v is not None)
+    return joined.isascii() and "\x00" not in joined
 
 
 def plain_column(series: pd.Series) -> list[Any]:
@@ -209,17 +231,29 @@ def _conflict_clause(warehouse: Warehouse, keys: list[str], updated: list[str], 
 
 def _rows(warehouse: Warehouse, conn: Connection, table: sa.Table, names: list[str], columns: list[list[Any]],
           keys: list[str], updated: list[str], key_where: str | None) -> None:
-    from hub.warehouse import dialect_insert
-
-    statement: Any = dialect_insert(warehouse.dialect)(table)
-    if keys:
-        where = sa.text(key_where) if key_where else None
-        statement = (statement.on_conflict_do_update(index_elements=keys, index_where=where,
-                                                     set_={c: statement.excluded[c] for c in updated})
-                     if updated else statement.on_conflict_do_nothing(index_elements=keys, index_where=where))
+    statement = _insert_statement(warehouse, table, keys, updated, key_where)
     rows = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
     for start in range(0, len(rows), 5000):
         conn.execute(statement, rows[start:start + 5000])
+
+
+def _insert_statement(warehouse: Warehouse, table: sa.Table, keys: list[str], updated: list[str],
+                      key_where: str | None) -> Any:
+    """The INSERT (… ON CONFLICT) of ``_rows``, built once per table and shape: building it (its
+    ``excluded`` columns above all) took milliseconds, twice per raw page (rows and cursor)."""
+    from hub.warehouse import dialect_insert
+
+    built = table.info.setdefault("hub_insert_statements", {})  # lives and dies with the table
+    shape = (warehouse.dialect, tuple(keys), tuple(updated), key_where)
+    if shape not in built:
+        statement: Any = dialect_insert(warehouse.dialect)(table)
+        if keys:
+            where = sa.text(key_where) if key_where else None
+            statement = (statement.on_conflict_do_update(index_elements=keys, index_where=where,
+                                                         set_={c: statement.excluded[c] for c in updated})
+                         if updated else statement.on_conflict_do_nothing(index_elements=keys, index_where=where))
+        built[shape] = statement
+    return built[shape]
 
 
 def _bulk(warehouse: Warehouse, conn: Connection, table: sa.Table, names: list[str], columns: list[list[Any]],

@@ -95,3 +95,23 @@ def test_reads_give_the_same_types_from_read_and_fetch(warehouse: Warehouse) -> 
     assert fetched["is_closed"].tolist() == read["is_closed"].tolist() == [True, False]
     assert fetched["is_won"].tolist()[0] is True and read["is_won"].tolist()[0] is True
     assert pd.isna(fetched["is_won"].iloc[1]) and pd.isna(read["is_won"].iloc[1])
+
+
+def test_rows_as_dicts_keep_text_storable_column_by_column(warehouse: Warehouse) -> None:
+    """Dict rows (how raw pages are written): a column of plain ASCII text is passed through as
+    it is, but one NUL or lone surrogate anywhere in a column still makes every value storable."""
+    def row(i: int, email: str | None) -> dict:
+        return {"source_id": f"r{i}", "email": email, "company_id": "c", "payload": '{"a": 1}', "_hash": "h",
+                "_synced_at": "2026-11-21T08:00:00+00:00", "_deleted": i == 2, "_deleted_at": None}
+
+    emails = ["plain@example.com", "nul\x00here@example.com", "lone\ud800@example.com", "zoë@example.com", None]
+    for strategy in ("rows", "bulk"):
+        with warehouse.transaction() as conn:
+            conn.execute(warehouse.table("raw", "hubspot_contacts").delete())
+        warehouse.write("raw", "hubspot_contacts", [row(i, e) for i, e in enumerate(emails)], key=["source_id"],
+                        strategy=strategy)
+        stored = warehouse.read("raw", "hubspot_contacts").set_index("source_id")
+        assert stored["email"].tolist()[:4] == ["plain@example.com", "nulhere@example.com", "lone\ufffd@example.com",
+                                                "zoë@example.com"], strategy
+        assert pd.isna(stored.loc["r4", "email"]), strategy
+        assert stored["_deleted"].astype(bool).tolist() == [False, False, True, False, False], strategy
