@@ -26,6 +26,7 @@ import argparse
 import copy
 import cProfile
 import pstats
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -266,6 +267,9 @@ def run(url: str | None, count: int, runs: int, profile: str | None) -> None:
         with hub.warehouse.transaction() as conn:
             conn.execute(sa.text("DROP SCHEMA IF EXISTS bench_peer CASCADE"))
         hub.warehouse.drop_layers()
+    if hub.warehouse is not None:
+        hub.warehouse.engine.dispose()
+    shutil.rmtree(workdir, ignore_errors=True)
     print(table(seconds, count, runs, url, config))
 
 
