@@ -14,10 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from hub.predict import features as ft
 from hub.predict.evaluation import Scores, band_baseline, calibration_table, scores, time_split
@@ -78,6 +74,12 @@ class ChurnModel:
     """A fitted pipeline (median fill, standardise, L2 logistic regression) for one horizon."""
 
     def __init__(self, horizon_days: int) -> None:
+        # Imported here: scikit-learn costs ~2 s to import, paid by every step process otherwise.
+        from sklearn.impute import SimpleImputer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
+
         self.horizon_days = horizon_days
         self.pipeline = Pipeline([
             ("fill", SimpleImputer(strategy="median", keep_empty_features=True)),

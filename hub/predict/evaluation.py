@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 
 @dataclass(frozen=True)
@@ -60,6 +59,9 @@ def band_baseline(train_bands: pd.Series, train_y: np.ndarray, bands: pd.Series)
 
 
 def scores(y: np.ndarray, p: np.ndarray) -> Scores:
+    # Imported here: scikit-learn costs ~2 s to import, paid by every step process otherwise.
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
     y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
     base = float(y.mean())
     top = _top_decile(p)

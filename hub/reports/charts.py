@@ -6,14 +6,26 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
-import pandas as pd  # noqa: E402
-from matplotlib import font_manager, ft2font  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.ft2font import FT2Font
+
+
+@lru_cache(maxsize=1)
+def _pyplot() -> ModuleType:
+    """pyplot on the Agg backend, imported when a chart is drawn (not by every step process)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 BAND_COLOURS = {"excellent": "#1b7a43", "good": "#2e9e5b", "green": "#2e9e5b", "yellow": "#e8b730",
                 "at_risk": "#e8b730", "critical": "#d64545", "red": "#d64545", "churned": "#7a2e2e",
@@ -23,7 +35,10 @@ SIZE = (7.0, 3.4)
 
 
 @lru_cache(maxsize=1)
-def _font() -> ft2font.FT2Font:
+def _font() -> FT2Font:
+    _pyplot()
+    from matplotlib import font_manager, ft2font
+
     return ft2font.FT2Font(font_manager.findfont(font_manager.FontProperties()))
 
 
@@ -47,7 +62,7 @@ def printable_labels(labels: Iterable[object]) -> list[str]:
     return out
 
 
-def _finish(fig: plt.Figure, ax: plt.Axes, path: Path, title: str, empty: bool) -> Path:
+def _finish(fig: Figure, ax: Axes, path: Path, title: str, empty: bool) -> Path:
     ax.set_title(printable(title), fontsize=11, loc="left")
     if empty:
         ax.text(0.5, 0.5, "no data in this period", ha="center", va="center", transform=ax.transAxes,
@@ -56,14 +71,14 @@ def _finish(fig: plt.Figure, ax: plt.Axes, path: Path, title: str, empty: bool) 
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, facecolor="white")
-    plt.close(fig)
+    _pyplot().close(fig)
     return path
 
 
 def trend(path: Path, title: str, series: Mapping[str, pd.Series], *, ylabel: str = "",
           highlight: tuple[pd.Timestamp, pd.Timestamp] | None = None, target: float | None = None) -> Path:
     """Lines over time (index: timestamps or period labels); the report's period shaded."""
-    fig, ax = plt.subplots(figsize=SIZE)
+    fig, ax = _pyplot().subplots(figsize=SIZE)
     empty = True
     for n, (label, values) in enumerate(series.items()):
         values = values.dropna()
@@ -89,7 +104,7 @@ def trend(path: Path, title: str, series: Mapping[str, pd.Series], *, ylabel: st
 def bars(path: Path, title: str, values: Mapping[str, float], *, colours: Sequence[str] | None = None,
          horizontal: bool = False, xlabel: str = "") -> Path:
     """One bar per label (horizontal for long labels, largest on top)."""
-    fig, ax = plt.subplots(figsize=SIZE)
+    fig, ax = _pyplot().subplots(figsize=SIZE)
     labels, heights = printable_labels(values), [float(v) for v in values.values()]
     colour = list(colours) if colours else [SERIES_COLOURS[0]] * len(labels)
     if horizontal:
@@ -116,7 +131,7 @@ def bands(path: Path, title: str, counts: Mapping[str, int]) -> Path:
 
 def funnel(path: Path, title: str, stages: Sequence[tuple[str, float]]) -> Path:
     """Stages as centred bars narrowing down, each with its count and share of the first."""
-    fig, ax = plt.subplots(figsize=SIZE)
+    fig, ax = _pyplot().subplots(figsize=SIZE)
     top = max((v for _, v in stages), default=0) or 1
     for n, (label, value) in enumerate(stages):
         y = len(stages) - 1 - n
@@ -132,7 +147,7 @@ def funnel(path: Path, title: str, stages: Sequence[tuple[str, float]]) -> Path:
 def forecast(path: Path, title: str, history: pd.Series, ahead: pd.DataFrame, *, ylabel: str = "") -> Path:
     """Actual values by label, then the forecast (``forecast_mrr``) continuing from its first row,
     with the ``low_mrr``–``high_mrr`` interval shaded; one x position per label."""
-    fig, ax = plt.subplots(figsize=SIZE)
+    fig, ax = _pyplot().subplots(figsize=SIZE)
     past = pd.to_numeric(history, errors="coerce")
     future = ahead.apply(pd.to_numeric, errors="coerce")
     labels = [str(i) for i in past.index] + [str(i) for i in future.index]
@@ -151,6 +166,6 @@ def forecast(path: Path, title: str, history: pd.Series, ahead: pd.DataFrame, *,
         ax.set_xticks(range(len(labels)), labels)
         ax.tick_params(axis="x", labelsize=8, rotation=30)
         ax.legend(fontsize=8, frameon=False)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"${v:,.0f}"))
+        ax.yaxis.set_major_formatter(_pyplot().FuncFormatter(lambda v, _: f"${v:,.0f}"))
     ax.set_ylabel(ylabel)
     return _finish(fig, ax, path, title, empty)
