@@ -601,3 +601,50 @@ def test_automation_page_lists_sensors_running_without_errors(
             ui.wait(f"{name}'s page", lambda d, name=name: name in ui.text() and "tick" in ui.text().lower())
             ui.screenshot(f"09-sensor-{name}-FAILED")
     assert not problems, "sensors on the Automation page:\n" + "\n".join(problems)
+
+
+PARTITIONS_QUERY = """query Partitions($path: [String!]!) { assetNodes(assetKeys: [{path: $path}]) {
+    partitionStats { numMaterialized numPartitions numFailed } } }"""
+
+
+RUNS_QUERY = """query Runs($filter: RunsFilter) { runsOrError(filter: $filter) {
+    ... on Runs { results { runId status } } } }"""
+
+
+def test_a_usage_file_shows_up_as_day_partitions(hub: RunningHub, ui: Browser, nightly_run: dict[str, Any]) -> None:
+    """A usage file lands (after nightly_sync, so no run slows it): usage_log_sensor launches
+    usage_ingest, usage_days_sensor the days it touched, and the asset's Partitions tab shows
+    those days materialized, the rest of the range missing."""
+    import datetime as dt
+    import gzip
+    import json
+
+    from hub.warehouse import Warehouse
+
+    today = dt.datetime.now(dt.UTC).date()
+    days = [(today - dt.timedelta(days=n)).isoformat() for n in (3, 2, 1)]
+    landing = hub.home / "landing" / "usage"
+    lines = [json.dumps({"timestamp": f"{day}T09:{n:02d}:00Z", "customer_id": "unknown-to-the-ui-test",
+                         "event": "api_call", "user_id": f"u{n}"}) for day in days for n in range(5)]
+    part = landing / "ui-test.jsonl.gz.part"
+    with gzip.open(part, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    part.rename(landing / "ui-test.jsonl.gz")
+
+    def finished(job: str) -> list[dict[str, Any]] | None:
+        runs = hub.graphql(RUNS_QUERY, filter={"pipelineName": job})["runsOrError"]["results"]
+        return runs if runs and all(r["status"] in TERMINAL for r in runs) else None
+
+    for job in ("usage_ingest", "usage_days"):
+        runs = _wait_for(f"the sensor-launched {job} runs to finish", lambda job=job: finished(job), 240, hub)
+        assert all(r["status"] == "SUCCESS" for r in runs), f"{job}: {runs}\n{hub.logs()}"
+    stats = hub.graphql(PARTITIONS_QUERY, path=["raw", "usage", "days"])["assetNodes"][0]["partitionStats"]
+    assert stats["numMaterialized"] == len(days) and stats["numFailed"] == 0, stats
+    warehouse = Warehouse(hub.warehouse_url)
+    assert warehouse.count("raw", "usage_files") == 1
+    warehouse.engine.dispose()
+
+    with ui.step("10-usage-days-partitions"):
+        ui.open("/assets/raw/usage/days?view=partitions")
+        ui.wait("the Partitions tab", lambda d: "Materialized" in ui.text() and "Missing" in ui.text())
+        ui.screenshot("10-usage-days-partitions")
