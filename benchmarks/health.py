@@ -277,7 +277,7 @@ def bench_sensors(warehouse: Warehouse, runs: int, home: Path) -> None:
             drain = ticker("alert_delivery_sensor")
             print(_fmt(f"sensor tick: alert_delivery_sensor delivering 100 ({outbox:,} outbox rows)",
                        *timed(drain, 1), goal=1))
-            for name in ("usage_log_sensor", "health_recalculation_sensor", "threshold_alert_sensor",
+            for name in ("usage_log_sensor", "usage_days_sensor", "health_recalculation_sensor", "threshold_alert_sensor",
                          "alert_delivery_sensor", "asset_check_alert_sensor"):
                 print(_fmt(f"sensor tick: {name}", *timed(ticker(name), runs), goal=1))
 

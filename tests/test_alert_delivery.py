@@ -1,5 +1,5 @@
 """End to end with real receivers: a usage file shows a customer's usage collapsing -> the usage
-sensor fires -> health is recalculated -> exactly one alert reaches Slack, the signed webhook and
+sensors fire (the file, then its days) -> health is recalculated -> exactly one alert reaches Slack, the signed webhook and
 SMTP; the next tick sends nothing new; a channel that was down gets the alert once it is back;
 when usage recovers the alert resolves, announcing nothing."""
 
@@ -81,14 +81,15 @@ class Daemon:
                 continue
             self.run_keys.add(request.run_key)
             job = self.defs.resolve_job_def(sensor.job_name)
-            assert job.execute_in_process(instance=self.instance, tags=request.tags).success
+            assert job.execute_in_process(instance=self.instance, tags=request.tags,
+                                          partition_key=request.partition_key).success
             self.runs.append(sensor.job_name)
             launched += 1
         return launched
 
     def settle(self) -> None:
-        """Tick the chain until nothing more is requested: usage -> health -> alerts."""
-        while sum(self.tick(n) for n in ("usage_log_sensor", "health_recalculation_sensor",
+        """Tick the chain until nothing more is requested: usage files -> usage days -> health -> alerts."""
+        while sum(self.tick(n) for n in ("usage_log_sensor", "usage_days_sensor", "health_recalculation_sensor",
                                          "threshold_alert_sensor")):
             pass
 
@@ -124,7 +125,7 @@ def test_a_usage_collapse_is_delivered_once_per_channel_and_resolves_on_recovery
         _usage_file(landing, "usage-1.jsonl", today, {"BETA-100001": [300] * 7 + [10] * 7,
                                                       "BETA-100002": [300] * 14})
         daemon.settle()
-        assert daemon.runs == ["usage_ingest", "health_recalculation", "alert_evaluation"]
+        assert daemon.runs == ["usage_ingest", "usage_days", "health_recalculation", "alert_evaluation"]
         health = warehouse.read("analytics", "customer_health").set_index("customer_id")
         assert health.loc[ACME, "health_score"] < 60 <= health.loc[BETA, "health_score"]
 
@@ -160,7 +161,7 @@ def test_a_usage_collapse_is_delivered_once_per_channel_and_resolves_on_recovery
         # Usage recovers: the alert resolves and nothing is announced.
         _usage_file(landing, "usage-2.jsonl", today, {"BETA-100001": [0] * 7 + [290] * 7})
         daemon.settle()
-        assert daemon.runs[-3:] == ["usage_ingest", "health_recalculation", "alert_evaluation"]
+        assert daemon.runs[-4:] == ["usage_ingest", "usage_days", "health_recalculation", "alert_evaluation"]
         alerts = warehouse.read("analytics", "alerts")
         assert alerts[["rule", "status", "resolved_reason"]].values.tolist() == [
             ["health_below_60", "resolved", "condition cleared"]]
