@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+from test_usage_same_daily import _customers  # every log id known but the last two
 
 from hub import synth
 from hub.pipeline.steps import crosswalk, customer_lookup, with_customer
@@ -22,19 +23,6 @@ from hub.warehouse import Warehouse
 from sensors.usage import day_ranges
 
 KEY = ["customer_id", "date"]
-
-
-def _known(warehouse: Warehouse, refs: list[str]) -> None:
-    """Every customer id of the logs known to Airtable but the last (its lines stay unknown)."""
-    known = refs[:-1]
-    warehouse.write("staging", "companies", [
-        {"record_id": f"airtable:applications:rec{n}", "source": "airtable", "source_object": "applications",
-         "source_id": f"rec{n}", "application_id": ref, "name": f"Company {n}"} for n, ref in enumerate(known)],
-        key=["record_id"])
-    warehouse.write("analytics", "customer_sources", [
-        {"source": "airtable", "source_object": "applications", "source_id": f"rec{n}", "customer_id": f"cus_{n:03d}",
-         "match_rule": "application_id", "match_score": 1.0} for n in range(len(known))],
-        key=["source", "source_object", "source_id"])
 
 
 def _reference_daily(warehouse: Warehouse) -> pd.DataFrame:
@@ -94,7 +82,7 @@ def test_a_late_file_rematerializes_its_day_only(warehouse: Warehouse, tmp_path:
     data = synth.generate(40, seed=5, as_of=dt.datetime.now(dt.UTC).date())
     synth.write_usage_logs(data, landing, fmt="jsonl.gz", bad_lines=12, seed=5)
     refs = sorted(data.usage_events["customer_id"].unique())
-    _known(warehouse, refs)
+    _customers(warehouse, refs)
     from hub.definitions import build_definitions
     from resources.warehouse import WarehouseResource
     from sensors.usage import usage_days_sensor
@@ -160,7 +148,7 @@ def test_an_unpartitioned_run_rolls_up_and_records_the_days_it_touched(
     landing.mkdir()
     for day in days:
         _late_file(landing, day, "APP-1", calls=2)
-    _known(warehouse, ["APP-1", "APP-unknown"])
+    _customers(warehouse, ["APP-1", "APP-unknown", "APP-unknown-2"])
     from assets.usage import usage_daily, usage_events
     from hub.definitions import build_resources
 
