@@ -285,7 +285,7 @@ def daily_from_store(warehouse: Warehouse, reports: pd.DataFrame | None, lookup:
     """``usage_daily`` as ``usage_daily`` computes it, over the events of the reads the ledger
     holds, each event key once (the first read wins): the stale day roll-ups are redone first
     (``hub.usage_rollup``), then joined with the crosswalk in DuckDB."""
-    rollups = DayRollups(store or UsageEventStore.of(warehouse), _live_digests(warehouse), milestones)
+    rollups = DayRollups(store or UsageEventStore.of(warehouse), live_digests(warehouse), milestones)
     refreshed = rollups.refresh()
     files = rollups.files()
     empty = pd.DataFrame(columns=["event_key", "file_name", "line_no", "customer_ref", "event"])
@@ -336,13 +336,14 @@ def _unknown_events(duck: duckdb.DuckDBPyConnection, rollups: DayRollups) -> pd.
                         "ORDER BY e.file_name, e.line_no").df()
 
 
-def _live_digests(warehouse: Warehouse) -> set[str]:
+def live_digests(warehouse: Warehouse) -> set[str]:
+    """The file digests of the reads the ledger holds: which Parquet files of the store are live."""
     return set(warehouse.read("raw", "usage_files", ["file_digest"])["file_digest"])
 
 
 def _live_files(warehouse: Warehouse, store: UsageEventStore | None) -> list[Path]:
     store = store or UsageEventStore.of(warehouse)
-    return store.files(_live_digests(warehouse))
+    return store.files(live_digests(warehouse))
 
 
 def read_usage_events(warehouse: Warehouse, store: UsageEventStore | None = None) -> pd.DataFrame:

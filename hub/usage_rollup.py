@@ -143,7 +143,8 @@ class DayRollups:
         sources = self.sources()
         wanted = self.stale(sources) if not force else sorted(set(days or sources))
         if days is not None:
-            wanted = [d for d in wanted if d in set(days)]
+            chosen = set(days)
+            wanted = [d for d in wanted if d in chosen]
         done = Refreshed()
         for day in wanted:
             if day not in sources and self.path(day).exists():

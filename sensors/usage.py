@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from assets.jobs import usage_days, usage_ingest
 from assets.usage import USAGE_DAY_PARTITIONS
 from hub.config import settings
-from hub.usage import UsageRules, list_usage_files
+from hub.usage import UsageRules, list_usage_files, live_digests
 from hub.usage_rollup import DayRollups
 from hub.usage_store import UsageEventStore
 from hub.usage_summary import PRODUCT_MILESTONES
@@ -89,8 +89,7 @@ def day_ranges(days: list[str], keys: list[str], longest: int = MAX_DAYS_PER_RUN
 def usage_days_sensor(context: dg.SensorEvaluationContext,
                       warehouse: WarehouseResource) -> dg.SensorResult | dg.SkipReason:
     wh = warehouse.get()
-    live = set(wh.read("raw", "usage_files", ["file_digest"])["file_digest"])
-    rollups = DayRollups(UsageEventStore.of(wh), live, list(PRODUCT_MILESTONES))
+    rollups = DayRollups(UsageEventStore.of(wh), live_digests(wh), list(PRODUCT_MILESTONES))
     sources = rollups.sources()
     stale = rollups.stale(sources)
     keys = USAGE_DAY_PARTITIONS.get_partition_keys()

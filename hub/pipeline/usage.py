@@ -33,8 +33,7 @@ def roll_up_usage_days(warehouse: Warehouse, days: list[str]) -> StepResult:
     """Roll up each of ``days`` from its live event files again, stale or not (a Dagster day
     partition of ``raw/usage/days``, a backfill): per customer id as the log names it, in Parquet
     beside the event store (``hub.usage_rollup``). A day without events loses its roll-up."""
-    rollups = DayRollups(UsageEventStore.of(warehouse), set(warehouse.read("raw", "usage_files", ["file_digest"])[
-        "file_digest"]), list(PRODUCT_MILESTONES))
+    rollups = DayRollups(UsageEventStore.of(warehouse), usage.live_digests(warehouse), list(PRODUCT_MILESTONES))
     done = rollups.refresh(days, force=True)
     return StepResult(sum(done.rebuilt.values()), {"days_rolled_up": sorted(done.rebuilt),
                                                    "days_without_events": sorted(set(days) - set(done.rebuilt)),
