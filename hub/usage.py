@@ -330,10 +330,14 @@ def _unknown_events(duck: duckdb.DuckDBPyConnection, rollups: DayRollups) -> pd.
     files = [f for (day,) in days for f in sources.get(day, [])]
     if not files:
         return pd.DataFrame(columns=["event_key", "file_name", "line_no", "customer_ref", "event"])
-    unique_events(duck, files, view="unknown_ev")
-    return duck.execute("SELECT e.event_key, e.file_name, e.line_no, e.customer_ref, e.event "
-                        "FROM unknown_ev e ANTI JOIN lookup l USING (customer_ref) WHERE e.customer_ref IS NOT NULL "
-                        "ORDER BY e.file_name, e.line_no").df()
+    # Their events first, then each key once: a key's copies are one line's content, so they
+    # name the same customer, and picking among the few is picking among all.
+    return duck.execute("""
+        SELECT e.event_key, e.file_name, e.line_no, e.customer_ref, e.event
+        FROM read_parquet(?, union_by_name = true) e ANTI JOIN lookup l USING (customer_ref)
+        WHERE e.customer_ref IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY e.event_key ORDER BY e._loaded_at, e.file_name) = 1
+        ORDER BY e.file_name, e.line_no""", [[str(f) for f in files]]).df()
 
 
 def live_digests(warehouse: Warehouse) -> set[str]:

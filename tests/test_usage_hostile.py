@@ -208,6 +208,18 @@ def test_unknown_customer_lines_are_quarantined_not_also_loaded(warehouse: Wareh
     assert accounting["lines_unknown_customer"] == 1
     assert warehouse.read("analytics", "usage_daily")["api_calls"].sum() == 2
 
+    # Rewritten (not appended): read again from the start, its unchanged lines are the same
+    # events. The unknown-customer line is still one event, quarantined once.
+    _write_lines(tmp_path / "a.jsonl", [_line(), _line(customer_id="NOBODY-1"), _line(status="500"),
+                                        _line(customer_id="NOBODY-2", event="sign")])
+    _ingest(warehouse, tmp_path)
+    assert build_usage_daily(warehouse).metadata["events_unknown_customer"] == 2
+    quarantine = warehouse.read("raw", "quarantine")
+    unknown = quarantine[quarantine["source_object"] == "usage_event"].sort_values("record_key")
+    assert unknown["record_key"].tolist() == ["a.jsonl:2", "a.jsonl:4"]
+    assert unknown["reason"].str.contains("NOBODY-1").tolist() == [True, False]
+    assert warehouse.read("analytics", "usage_daily")["api_calls"].sum() == 3  # line 1 once, the first read's line 4, the second's line 3
+
 
 def test_a_hostile_csv_quarantines_lines_not_the_run(warehouse: Warehouse, tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
