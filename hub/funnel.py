@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
+from hub.usage_rollup import FIRST_READ
 from hub.usage_store import UsageEventStore
 from hub.warehouse import Warehouse
 
@@ -59,7 +60,7 @@ def read_funnel_events(warehouse: Warehouse, store: UsageEventStore | None = Non
             SELECT event_at, event, anonymous_id, customer_ref, {source} AS source
             FROM read_parquet(?, union_by_name = true)
             WHERE list_contains(?, event) AND anonymous_id IS NOT NULL
-            QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY _loaded_at, file_name) = 1""",
+            QUALIFY {FIRST_READ}""",
                              [files, list(FUNNEL_EVENTS)]).df()
     finally:
         duck.close()

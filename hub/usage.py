@@ -37,7 +37,14 @@ from hub.usage_files import (
     list_usage_files,
     read_segment,
 )
-from hub.usage_rollup import API_EVENTS, ERROR_STATUSES, DayRollups, Refreshed, unique_events
+from hub.usage_rollup import (
+    API_EVENTS,
+    ERROR_STATUSES,
+    FIRST_READ,
+    DayRollups,
+    Refreshed,
+    unique_events,
+)
 from hub.usage_store import UsageEventStore
 from hub.usage_suppression import UsageSuppression
 from hub.warehouse import Warehouse, utcnow
@@ -332,11 +339,11 @@ def _unknown_events(duck: duckdb.DuckDBPyConnection, rollups: DayRollups) -> pd.
         return pd.DataFrame(columns=["event_key", "file_name", "line_no", "customer_ref", "event"])
     # Their events first, then each key once: a key's copies are one line's content, so they
     # name the same customer, and picking among the few is picking among all.
-    return duck.execute("""
+    return duck.execute(f"""
         SELECT e.event_key, e.file_name, e.line_no, e.customer_ref, e.event
         FROM read_parquet(?, union_by_name = true) e ANTI JOIN lookup l USING (customer_ref)
         WHERE e.customer_ref IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY e.event_key ORDER BY e._loaded_at, e.file_name) = 1
+        QUALIFY {FIRST_READ}
         ORDER BY e.file_name, e.line_no""", [[str(f) for f in files]]).df()
 
 

@@ -57,6 +57,10 @@ def error_statuses(statuses: pd.Series) -> pa.Table:
                      "is_error": pa.array(flags.to_numpy(), pa.bool_())})
 
 
+# Each event key once, the first read of it winning (the rule wherever stored events are read).
+FIRST_READ = "row_number() OVER (PARTITION BY event_key ORDER BY _loaded_at, file_name) = 1"
+
+
 def unique_events(duck: duckdb.DuckDBPyConnection, files: list[Path], view: str = "ev") -> int:
     """``view``: the events of ``files``, each event key once (the first read wins); their number.
     Keys seen twice (a file rewritten and read again, a copy read while it grew) are rare: only
@@ -69,7 +73,7 @@ def unique_events(duck: duckdb.DuckDBPyConnection, files: list[Path], view: str 
         duck.read_parquet(paths, union_by_name=True).create_view(view)
         return events
     duck.execute(f"CREATE TEMP TABLE {view} AS SELECT * FROM read_parquet(?, union_by_name = true) "
-                 "QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY _loaded_at, file_name) = 1", [paths])
+                 f"QUALIFY {FIRST_READ}", [paths])
     return duck.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
 
 
