@@ -96,6 +96,14 @@ def test_nightly_sync_on_two_celery_workers_matches_an_in_process_run(
                    HUB_EXECUTOR="celery", HUB_CELERY_BROKER_URL=broker, HUB_CELERY_BACKEND_URL=backend,
                    **postgres_instance_env(dagster_db), **emulators.env())
 
+    # Dagster's storage is created once before the workers start, as the webserver or daemon
+    # creates it in a deployment: two workers on an empty database raced to create its tables
+    # (`type "jobs" already exists`, seen once in CI).
+    for name, value in postgres_instance_env(dagster_db).items():
+        monkeypatch.setenv(name, value)
+    with dg.DagsterInstance.from_config(str(dagster_home)):
+        pass
+
     processes = Processes(tmp_path)
     started = time.monotonic()
     try:
@@ -118,8 +126,6 @@ def test_nightly_sync_on_two_celery_workers_matches_an_in_process_run(
         processes.stop_all()
     celery_seconds = time.monotonic() - started
 
-    for name, value in postgres_instance_env(dagster_db).items():
-        monkeypatch.setenv(name, value)
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         runs = instance.get_runs(filters=dg.RunsFilter(job_name="nightly_sync"))
         assert len(runs) == 1, runs
