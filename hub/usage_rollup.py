@@ -61,11 +61,17 @@ def error_statuses(statuses: pd.Series) -> pa.Table:
 FIRST_READ = "row_number() OVER (PARTITION BY event_key ORDER BY _loaded_at, file_name) = 1"
 
 
-def unique_events(duck: duckdb.DuckDBPyConnection, files: list[Path], view: str = "ev") -> int:
-    """``view``: the events of ``files``, each event key once (the first read wins); their number.
-    Keys seen twice (a file rewritten and read again, a copy read while it grew) are rare: only
-    then is the first of each picked, at the cost of a copy."""
+def unique_events(duck: duckdb.DuckDBPyConnection, files: list[Path], view: str = "ev", *,
+                  distinct: bool = False) -> int | None:
+    """``view``: the events of ``files``, each event key once (the first read wins); their number
+    (``None`` when ``distinct``: not counted). Keys seen twice (a file rewritten and read again, a
+    copy read while it grew) are rare: only then is the first of each picked, at the cost of a
+    copy. ``distinct``: the caller knows no key repeats (each day's events come from one read: a
+    key is a line's content and number, unique within a read, and its copies share a day)."""
     paths = [str(f) for f in files]
+    if distinct:
+        duck.read_parquet(paths, union_by_name=True).create_view(view)
+        return None
     # Distinct hashes prove distinct keys; equal hashes (a repeat, or a collision) take the exact way.
     events, hashes = duck.execute("SELECT count(*), count(DISTINCT hash(event_key)) "
                                   "FROM read_parquet(?, union_by_name = true)", [paths]).fetchall()[0]
@@ -166,7 +172,8 @@ class DayRollups:
         signatures = {day: self.signature(files) for day, files in days.items()}
         duck = usage_parse.connect()
         try:
-            table = self._aggregate(duck, [f for files in days.values() for f in files])
+            table = self._aggregate(duck, [f for files in days.values() for f in files],
+                                    distinct=all(len(files) == 1 for files in days.values()))
         finally:
             duck.close()
         self.root.mkdir(parents=True, exist_ok=True)
@@ -180,9 +187,10 @@ class DayRollups:
             events[day] = int(pc.sum(rows.column("events")).as_py() or 0)
         return events
 
-    def _aggregate(self, duck: duckdb.DuckDBPyConnection, files: list[Path]) -> pa.Table:
-        """Per UTC day and log customer id, over ``files`` (each event key once)."""
-        unique_events(duck, files)
+    def _aggregate(self, duck: duckdb.DuckDBPyConnection, files: list[Path], distinct: bool) -> pa.Table:
+        """Per UTC day and log customer id, over ``files`` (each event key once; ``distinct``:
+        known already, as ``unique_events`` takes it)."""
+        unique_events(duck, files, distinct=distinct)
         duck.register("flags", error_statuses(duck.execute("SELECT DISTINCT status FROM ev").df()["status"]))
         weight = "coalesce(e.event_count, 1.0)"
         api = "e.event IN ('" + "', '".join(API_EVENTS) + "')"

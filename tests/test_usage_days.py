@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -15,7 +16,7 @@ from test_usage_same_daily import _customers  # every log id known but the last 
 
 from hub import synth
 from hub.pipeline.steps import crosswalk, customer_lookup, with_customer
-from hub.usage import read_usage_events, usage_daily
+from hub.usage import live_digests, read_usage_events, usage_daily
 from hub.usage_rollup import DayRollups
 from hub.usage_store import UsageEventStore
 from hub.usage_summary import PRODUCT_MILESTONES
@@ -160,6 +161,36 @@ def test_an_unpartitioned_run_rolls_up_and_records_the_days_it_touched(
         again = dg.materialize([usage_events, usage_daily], instance=instance, resources=build_resources())
         assert _day_partitions(instance, again.run_id) == [days[1].isoformat()]
     assert _table(warehouse)["api_calls"].tolist() == [2.0, 7.0]
+
+
+def test_a_rewritten_file_read_again_counts_each_line_once(warehouse: Warehouse, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A day whose events come from one read is rolled up without looking for repeated keys; a
+    file rewritten and read again gives its day a second read sharing keys with the first, and
+    the roll-up keeps each key once (the first read wins), as the event-by-event path does."""
+    from hub.pipeline.usage import build_usage_daily, ingest_usage
+
+    monkeypatch.setenv("HUB_HOME", str(tmp_path))
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=2)
+    path = _late_file(landing, day, "APP-1", calls=4, name="day")
+    _customers(warehouse, ["APP-1", "APP-unknown", "APP-unknown-2"])
+    ingest_usage(warehouse, landing, {"usage": {"stable_seconds": 0}})
+    build_usage_daily(warehouse)
+    assert _table(warehouse)["api_calls"].tolist() == [4.0]
+    # Rewritten, not appended: its first line changed, so it is read again from the start.
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text(lines[0].replace('"bytes": 10', '"bytes": 11') + "".join(lines[1:]))
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))
+    ingest_usage(warehouse, landing, {"usage": {"stable_seconds": 0}})
+    assert len(UsageEventStore.of(warehouse).files(live_digests(warehouse))) == 2
+    build_usage_daily(warehouse)
+    after = _table(warehouse)
+    # Three unchanged lines once each, the changed line's two versions: five events.
+    assert after["api_calls"].tolist() == [5.0]
+    assert after["storage_bytes"].tolist() == [51.0]
+    _same(after, _reference_daily(warehouse))
 
 
 def test_day_ranges_split_at_gaps_and_at_a_month() -> None:
