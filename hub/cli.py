@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
@@ -144,6 +144,7 @@ def check(_args: argparse.Namespace) -> int:
                                        ("salesforce", preflight.check_salesforce)):
                 resource = getattr(built, name)
                 findings.append(preflight.probe(name, lambda r=resource, f=probe_source: f(r, config)))
+            findings += _playbook_writes(preflight, built, config, {f.item for f in findings if f.ok})
             channels = built.alert_channels.channels()
         if not channels:
             findings.append(preflight.Finding("alert channels", True, "none configured: alerts stay in the "
@@ -155,6 +156,16 @@ def check(_args: argparse.Namespace) -> int:
     failed = [f for f in findings if not f.ok]
     print(f"\n{len(findings) - len(failed)} ok, {len(failed)} failing")
     return 1 if failed else 0
+
+
+def _playbook_writes(preflight: Any, built: Any, config: dict[str, Any], readable: set[str]) -> list[Any]:
+    """Live playbooks: can they write in the CRMs they read (checked without writing)?"""
+    if not preflight.playbooks_live(config):
+        return [preflight.Finding("playbooks", True, "dry_run: nothing is written in the CRMs (with "
+                                  "playbooks.mode: live, hub check also checks write access)")]
+    probes = {"hubspot": preflight.check_hubspot_writes, "salesforce": preflight.check_salesforce_writes}
+    return [preflight.probe(f"{name} writes", lambda r=resource, f=probes[name]: f(r, config))
+            for name in probes if name in readable and (resource := getattr(built, name))]
 
 
 def _print_playbooks(warehouse: Warehouse) -> None:

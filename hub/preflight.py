@@ -106,3 +106,75 @@ def check_usage_dir(settings: Settings) -> str:
         raise RuntimeError(f"{directory} is not a directory: fix HUB_USAGE_LOG_DIR")
     count = sum(1 for _ in directory.rglob("*"))
     return f"{directory} ({count} entries)"
+
+
+# What live playbooks write in HubSpot, and the private-app scope each write needs (HubSpot's
+# tasks API asks for the contacts scopes; custom properties for the companies schema scope).
+HUBSPOT_WRITES = {"crm.objects.contacts.write": "create_task", "crm.objects.companies.write": "write_back, assign_owner"}
+HUBSPOT_SCHEMA_SCOPE = "crm.schemas.companies.write"
+
+
+def playbooks_live(config: dict[str, Any]) -> bool:
+    return (config.get("playbooks") or {}).get("mode") == "live"
+
+
+def _write_back(config: dict[str, Any]) -> dict[str, Any]:
+    settings = (config.get("playbooks") or {}).get("write_back") or {}
+    return settings if settings.get("enabled") else {}
+
+
+def check_hubspot_writes(resource: Any, config: dict[str, Any]) -> str:
+    """Live playbooks can write what they plan to: the token's scopes, read without writing."""
+    connector = resource.connector(quick(config))
+    scopes = connector.token_scopes()
+    if scopes is None:
+        return ("the token's scopes cannot be read (not a private-app token): writes unchecked, the first "
+                "live run's actions will tell (analytics.actions)")
+    needed = dict(HUBSPOT_WRITES)
+    properties = list((_write_back(config).get("hubspot_properties") or {}).values())
+    missing = [name for name in properties if not connector.has_property("companies", name)]
+    if missing:
+        needed[HUBSPOT_SCHEMA_SCOPE] = f"creating the properties {', '.join(missing)}"
+    lacking = [f"{scope} (for {why})" for scope, why in needed.items() if scope not in scopes]
+    if lacking:
+        raise RuntimeError(f"the private app lacks {'; '.join(lacking)}: add them in HubSpot under Settings > "
+                           "Integrations > Private Apps > the app > Scopes (or set playbooks.mode: dry_run)")
+    shown = f"; properties to create on the first run: {', '.join(missing)}" if missing else \
+        (f"; properties present: {', '.join(properties)}" if properties else "")
+    return f"write scopes granted: {', '.join(sorted(needed))}{shown}"
+
+
+def check_salesforce_writes(resource: Any, config: dict[str, Any]) -> str:
+    """Live playbooks can write what they plan to: this user's rights on Task and Account and the
+    hub's custom fields, from the objects' describe (nothing written)."""
+    from hub.playbooks.execute import SALESFORCE_ACTION_ID
+
+    connector = resource.connector(quick(config))
+    problems: list[str] = []
+    wanted = {"Task": {SALESFORCE_ACTION_ID: "create_task"},
+              "Account": {"OwnerId": "assign_owner",
+                          **{name: "write_back" for name in (_write_back(config).get("salesforce_fields") or {}
+                                                             ).values()}}}
+    for sobject, fields in wanted.items():
+        described = connector.describe_object(sobject)
+        right = "createable" if sobject == "Task" else "updateable"
+        if not described.get(right):
+            problems.append(f"{sobject} is not {right} for this user (for {', '.join(sorted(set(fields.values())))})")
+            continue
+        known = {f["name"]: f for f in described.get("fields") or []}
+        absent = [name for name in fields if name not in known]
+        locked = [name for name in fields if name in known and not known[name].get(right)]
+        if absent:
+            problems.append(f"{sobject} has no field {', '.join(absent)}: create {'them' if len(absent) > 1 else 'it'} "
+                            "in Setup (docs/playbooks.md)")
+        if locked:
+            problems.append(f"{sobject} field {', '.join(locked)} not {right} for this user: grant edit access "
+                            "in the field-level security")
+        action = known.get(SALESFORCE_ACTION_ID) if sobject == "Task" else None
+        if action is not None and not action.get("externalId"):
+            problems.append(f"Task.{SALESFORCE_ACTION_ID} is not an External ID field (a retried create_task "
+                            "could make a second Task): tick External ID on it in Setup")
+    if problems:
+        raise RuntimeError("; ".join(problems) + " (or set playbooks.mode: dry_run)")
+    return (f"Task createable with {SALESFORCE_ACTION_ID} (External ID); Account updateable "
+            f"({', '.join(sorted(wanted['Account']))})")

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import dagster as dg
+import requests
 import urllib3
 from hubspot import HubSpot
 
@@ -52,6 +53,7 @@ class HubSpotConnector:
         self.stats = CallStats()
         # retry=False: urllib3's own silent retries would bypass the policy below and its counts.
         self._client = HubSpot(access_token=token, host=api_url, retry=False)
+        self._token = token
         # HubSpot limits per account (token): every sync of it in the process shares the budget.
         account = ("hubspot", self.api_url, hashlib.sha256(token.encode()).hexdigest())
         tier = settings["requests_per_10s"]
@@ -203,6 +205,26 @@ class HubSpotConnector:
             if label.get("category") == "HUBSPOT_DEFINED":
                 return int(label["typeId"])
         raise SourceError(f"HubSpot defines no {from_type}→{to_type} association: check the account's objects")
+
+    def token_scopes(self) -> list[str] | None:
+        """The scopes the private app granted this token (``POST
+        /oauth/v2/private-apps/get/access-token-info``; the client has no method for it), or
+        ``None`` when HubSpot does not know it as a private app's token (an OAuth access token)."""
+        url = f"{self.api_url}/oauth/v2/private-apps/get/access-token-info"
+        self.stats.requests += 1
+        try:
+            response = requests.post(url, json={"tokenKey": self._token},
+                                     headers={"Authorization": f"Bearer {self._token}"},
+                                     timeout=float(self.settings["timeout_seconds"]))
+        except requests.RequestException as exc:
+            raise SourceError(f"HubSpot did not answer reading the token's scopes ({type(exc).__name__}): "
+                              "check HUBSPOT_API_URL and the network, then re-run") from exc
+        if response.status_code in (400, 404):
+            return None
+        if response.status_code != 200:
+            raise SourceError(f"HubSpot answered {response.status_code} reading the token's scopes: "
+                              "check HUBSPOT_TOKEN, then re-run")
+        return sorted(str(s) for s in response.json().get("scopes") or [])
 
     def has_property(self, object_type: str, name: str) -> bool:
         api = self._client.crm.properties.core_api

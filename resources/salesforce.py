@@ -173,8 +173,12 @@ class SalesforceConnector:
     # -- REST --------------------------------------------------------------------------------
     def describe(self, sobject: str) -> dict[str, str]:
         """Field name -> Salesforce type, in the object's order."""
-        described = self.call(f"describing {sobject}", lambda sf: getattr(sf, sobject).describe())
-        return {f["name"]: f["type"] for f in described["fields"]}
+        return {f["name"]: f["type"] for f in self.describe_object(sobject)["fields"]}
+
+    def describe_object(self, sobject: str) -> dict[str, Any]:
+        """The object's describe as Salesforce sends it: what this user may create and update
+        (``createable`` / ``updateable``, per object and per field) and its fields' types."""
+        return dict(self.call(f"describing {sobject}", lambda sf: getattr(sf, sobject).describe()))
 
     def count(self, sobject: str) -> int:
         return int(self.call(f"counting {sobject}", lambda sf: sf.query(

@@ -99,3 +99,40 @@ def test_hub_check_tries_every_source_and_says_how_to_fix(tmp_path: Path) -> Non
     hubspot = next(line for line in done.stdout.splitlines() if " hubspot " in line)
     assert hubspot.startswith("FAIL") and "401" in hubspot and "HUBSPOT_TOKEN" in hubspot
     assert "revoked" not in done.stdout  # a secret is never printed
+
+
+def _findings(stdout: str) -> dict[str, str]:
+    """``hub check``'s lines by item (items may be two words: "hubspot writes")."""
+    return {line[6:29].strip(): line for line in stdout.splitlines() if line.startswith(("ok", "FAIL"))}
+
+
+def test_hub_check_tells_whether_live_playbooks_can_write_in_the_crms(tmp_path: Path) -> None:
+    """In dry run nothing is written, so nothing is checked; in live mode the HubSpot token's
+    scopes and the Salesforce user's rights on Task and Account are read (nothing written) and a
+    missing scope or field is named with its fix before the first live run fails on it."""
+    data = synth.generate(10, seed=3)
+    live = _yaml(tmp_path, "playbooks:\n  mode: live\n")
+    with start_emulators(data, rate_limits=False) as running:
+        env = _env(tmp_path, **running.env())
+        dry = _findings(_run(["check"], env, tmp_path).stdout)
+        assert dry["playbooks"].startswith("ok") and "dry_run" in dry["playbooks"]
+        assert "hubspot writes" not in dry and "salesforce writes" not in dry
+        done = _run(["check"], {**env, "HUB_CONFIG": str(live)}, tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        lines = _findings(done.stdout)
+        assert lines["hubspot writes"].startswith("ok") and "crm.objects.contacts.write" in lines["hubspot writes"]
+        assert lines["salesforce writes"].startswith("ok") and "Hub_Action_Id__c" in lines["salesforce writes"]
+        assert running.hubspot.writes == 0 and running.salesforce.writes == 0  # checked, not written
+    # A read-only private app, and an org where nobody created the hub's custom fields.
+    with start_emulators(data, rate_limits=False, hubspot={"write_scopes": False},
+                         salesforce={"hub_fields": False}) as running:
+        done = _run(["check"], {**_env(tmp_path, **running.env()), "HUB_CONFIG": str(live)}, tmp_path)
+    assert done.returncode == 1
+    lines = _findings(done.stdout)
+    assert lines["hubspot"].startswith("ok") and lines["salesforce"].startswith("ok")  # reading works
+    hubspot, salesforce = lines["hubspot writes"], lines["salesforce writes"]
+    assert hubspot.startswith("FAIL") and "crm.objects.contacts.write (for create_task)" in hubspot
+    assert "crm.schemas.companies.write" in hubspot and "Private Apps" in hubspot
+    assert salesforce.startswith("FAIL") and "Task has no field Hub_Action_Id__c" in salesforce
+    assert "Hub_Health_Score__c" in salesforce and "docs/playbooks.md" in salesforce
+    assert "pat-na1" not in done.stdout  # the token is never printed

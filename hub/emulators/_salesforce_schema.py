@@ -77,20 +77,23 @@ def _label(name: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", base).replace("_", " ")
 
 
-def describe(sobject: str, types: dict[str, str], version: str) -> dict:
-    """`GET …/sobjects/{sobject}/describe/`, trimmed to what connectors read."""
+def describe(sobject: str, types: dict[str, str], version: str, *, read_only: frozenset[str] = frozenset(),
+             external_ids: frozenset[str] = frozenset()) -> dict:
+    """`GET …/sobjects/{sobject}/describe/`, trimmed to what connectors read: as an integration
+    user with edit rights sees it (every field but ``read_only`` createable and updateable)."""
     base = f"/services/data/v{version}/sobjects/{sobject}"
     return {
         "name": sobject, "label": _label(sobject), "labelPlural": _label(sobject) + "s",
         "keyPrefix": KEY_PREFIXES.get(sobject, "a00"), "custom": sobject.endswith("__c"),
         "queryable": True, "retrieveable": True, "replicateable": True, "searchable": True,
-        "createable": False, "updateable": False, "deletable": False,
+        "createable": True, "updateable": True, "deletable": True,
         "urls": {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"},
         "fields": [
             {"name": name, "label": _label(name), "type": kind, "soapType": _soap_type(kind),
              "nillable": name not in ALWAYS_FIELDS, "custom": name.endswith("__c"),
              "length": 255 if kind in ("string", "email", "url") else 18 if kind in ("id", "reference") else 0,
-             "updateable": False, "createable": False, "filterable": True, "sortable": True}
+             "updateable": name not in read_only, "createable": name not in read_only,
+             "externalId": name in external_ids, "filterable": True, "sortable": True}
             for name, kind in types.items()
         ],
     }

@@ -26,7 +26,7 @@ HUB_FIELDS = {"Account": {"Hub_Health_Score__c": "double", "Hub_Health_Band__c":
                           "Hub_Customer_Id__c": "string", "OwnerId": "reference"},
               "Task": {"Hub_Action_Id__c": "string"}}
 EXTERNAL_IDS = {"Task": {"Hub_Action_Id__c"}, "Account": {"Hub_Customer_Id__c"}}
-_READ_ONLY = {"Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp"}
+READ_ONLY = frozenset({"Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp"})
 
 
 def _errors(status: int, code: str, message: str, fields: list[str] | None = None) -> Response:
@@ -59,7 +59,7 @@ class SalesforceWritesMixin:
                 continue
             if name not in types:
                 return _errors(400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {sobject}")
-            if name in _READ_ONLY:
+            if name in READ_ONLY:
                 return _errors(400, "INVALID_FIELD_FOR_INSERT_UPDATE",
                                f"Unable to create/update fields: {name}. Please check the security settings of "
                                "this field and verify that it is read/write for your profile or permission set.",

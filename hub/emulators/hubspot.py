@@ -1,5 +1,6 @@
 """HubSpot CRM v3/v4 emulator: object listing and search, batch read, associations, deal
-pipelines, HubSpot's rate-limit headers and error bodies (see saas-apis.md).
+pipelines, HubSpot's rate-limit headers and error bodies (see saas-apis.md), and a private-app
+token's scopes (``POST /oauth/v2/private-apps/get/access-token-info``).
 
 hubspot-api-client runs against it unmodified: `HubSpot(access_token=token, host=emulator.url)`.
 """
@@ -69,6 +70,14 @@ def _rate_limited(window: str, policy: str) -> Response:
 def _names(values: list[str]) -> list[str]:
     """Array query params arrive repeated (`properties=a&properties=b`) or comma-separated."""
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+# What the emulated private app was granted (HubSpot's scope names; the tasks API asks for the
+# contacts scopes, the properties API for crm.schemas.<object>.write).
+READ_SCOPES = ["crm.objects.companies.read", "crm.objects.contacts.read", "crm.objects.deals.read",
+               "crm.objects.owners.read", "crm.schemas.companies.read", "tickets"]
+WRITE_SCOPES = ["crm.objects.companies.write", "crm.objects.contacts.write", "crm.objects.deals.write",
+                "crm.schemas.companies.write"]
 
 
 class HubSpotEmulator(WritesMixin, MutationsMixin, EmulatorServer):
@@ -163,8 +172,26 @@ class HubSpotEmulator(WritesMixin, MutationsMixin, EmulatorServer):
         })
         return decision.allowed, headers
 
+    def scopes(self) -> list[str]:
+        """The private app's scopes: read scopes, and write scopes unless ``write_scopes`` is off."""
+        granted = READ_SCOPES + (WRITE_SCOPES if self.write_scopes else [])
+        return sorted(granted)
+
+    def _token_info(self, request: Request) -> Response:
+        """``POST /oauth/v2/private-apps/get/access-token-info``: the scopes of a private-app token."""
+        try:
+            key = (request.json() or {}).get("tokenKey")
+        except (ValueError, AttributeError):
+            key = None
+        if key != self.token:
+            return _error(400, "The token in tokenKey is not a private app access token of this account.",
+                          "VALIDATION_ERROR")
+        return json_response(200, {"userId": 1001, "hubId": 9_000_001, "appId": 2002, "scopes": self.scopes()})
+
     def _route(self, request: Request, seg: list[str]) -> Response:
         method, n = request.method, len(seg)
+        if seg == ["oauth", "v2", "private-apps", "get", "access-token-info"] and method == "POST":
+            return self._token_info(request)
         if self.write_scopes and method in ("POST", "PATCH") and seg[-1:] != ["search"] and seg[-2:] != ["batch", "read"] \
                 or seg[:3] == ["crm", "v3", "properties"] or seg[-1:] == ["labels"]:
             written = self._write_route(request, seg)

@@ -26,7 +26,7 @@ from hub.emulators import _salesforce_login as login
 from hub.emulators import _salesforce_schema as schema
 from hub.emulators import _soql as soql
 from hub.emulators._salesforce_bulk import BulkQueryJobs
-from hub.emulators._salesforce_writes import SalesforceWritesMixin
+from hub.emulators._salesforce_writes import EXTERNAL_IDS, READ_ONLY, SalesforceWritesMixin
 from hub.emulators._server import EmulatorServer, Request, Response, bearer_token, json_response
 
 _VERSION = re.compile(r"^v(\d{2}\.\d)$")
@@ -353,7 +353,8 @@ class SalesforceEmulator(SalesforceWritesMixin, EmulatorServer):
         if len(rest) == 1:
             return json_response(200, {"objectDescribe": schema.global_entry(sobject, version), "recentItems": []})
         if rest[1:] == ["describe"]:
-            return json_response(200, schema.describe(sobject, types, version))
+            return json_response(200, schema.describe(sobject, types, version, read_only=READ_ONLY,
+                                                      external_ids=frozenset(EXTERNAL_IDS.get(sobject, ()))))
         if rest[1:] in (["deleted"], ["updated"]):
             return self._replication(sobject, rest[1], request)
         if len(rest) == 2:

@@ -37,6 +37,7 @@ LEDGER_COLUMNS = ["action_id", "playbook", "step", "action", "target", "alert_id
 RUNNABLE = ("pending", "failed", "dry_run")
 FINAL = ("done", "skipped", "gave_up", "cancelled", "superseded")
 HUBSPOT_PROPERTY_GROUP = "companyinformation"
+SALESFORCE_ACTION_ID = "Hub_Action_Id__c"  # the External ID text field on Task a retried create upserts on
 
 
 @dataclass
@@ -181,7 +182,7 @@ def create_task(crms: Crms, row: Mapping[str, Any], request: Mapping[str, Any]) 
                   "ActivityDate": request["due_date"], "Status": "Not Started", "Priority": priority}
         if request.get("owner_id"):
             fields["OwnerId"] = request["owner_id"]
-        task = connector.upsert_by_external_id("Task", "Hub_Action_Id__c", row["action_id"], fields)
+        task = connector.upsert_by_external_id("Task", SALESFORCE_ACTION_ID, row["action_id"], fields)
         return Outcome("done", f"Salesforce Task {task} on Account {record}", task)
     except SourceError as exc:
         return _failure(exc)
