@@ -110,7 +110,8 @@ def check_usage_dir(settings: Settings) -> str:
 
 # What live playbooks write in HubSpot, and the private-app scope each write needs (HubSpot's
 # tasks API asks for the contacts scopes; custom properties for the companies schema scope).
-HUBSPOT_WRITES = {"crm.objects.contacts.write": "create_task", "crm.objects.companies.write": "write_back, assign_owner"}
+HUBSPOT_SCOPES = {"create_task": "crm.objects.contacts.write", "assign_owner": "crm.objects.companies.write",
+                  "write_back": "crm.objects.companies.write"}
 HUBSPOT_SCHEMA_SCOPE = "crm.schemas.companies.write"
 
 
@@ -120,22 +121,36 @@ def playbooks_live(config: dict[str, Any]) -> bool:
 
 def _write_back(config: dict[str, Any]) -> dict[str, Any]:
     settings = (config.get("playbooks") or {}).get("write_back") or {}
-    return settings if settings.get("enabled") else {}
+    return settings if settings.get("enabled", True) else {}
+
+
+def planned_writes(config: dict[str, Any]) -> set[str]:
+    """The CRM writes live playbooks may make: the actions of the enabled playbooks that write
+    (create_task, assign_owner) and write_back when it is on."""
+    from hub.playbooks.config import playbooks_from_config
+
+    kinds = {a.kind for p in playbooks_from_config(config.get("playbooks") or {}) for a in p.actions}
+    return (kinds & {"create_task", "assign_owner"}) | ({"write_back"} if _write_back(config) else set())
 
 
 def check_hubspot_writes(resource: Any, config: dict[str, Any]) -> str:
     """Live playbooks can write what they plan to: the token's scopes, read without writing."""
+    writes = planned_writes(config)
+    if not writes:
+        return "the enabled playbooks write nothing in HubSpot"
     connector = resource.connector(quick(config))
     scopes = connector.token_scopes()
     if scopes is None:
         return ("the token's scopes cannot be read (not a private-app token): writes unchecked, the first "
                 "live run's actions will tell (analytics.actions)")
-    needed = dict(HUBSPOT_WRITES)
+    needed: dict[str, list[str]] = {}
+    for kind in sorted(writes):
+        needed.setdefault(HUBSPOT_SCOPES[kind], []).append(kind)
     properties = list((_write_back(config).get("hubspot_properties") or {}).values())
     missing = [name for name in properties if not connector.has_property("companies", name)]
     if missing:
-        needed[HUBSPOT_SCHEMA_SCOPE] = f"creating the properties {', '.join(missing)}"
-    lacking = [f"{scope} (for {why})" for scope, why in needed.items() if scope not in scopes]
+        needed[HUBSPOT_SCHEMA_SCOPE] = [f"creating the properties {', '.join(missing)}"]
+    lacking = [f"{scope} (for {', '.join(why)})" for scope, why in needed.items() if scope not in scopes]
     if lacking:
         raise RuntimeError(f"the private app lacks {'; '.join(lacking)}: add them in HubSpot under Settings > "
                            "Integrations > Private Apps > the app > Scopes (or set playbooks.mode: dry_run)")
@@ -149,12 +164,18 @@ def check_salesforce_writes(resource: Any, config: dict[str, Any]) -> str:
     hub's custom fields, from the objects' describe (nothing written)."""
     from hub.playbooks.execute import SALESFORCE_ACTION_ID
 
+    writes = planned_writes(config)
+    wanted: dict[str, dict[str, str]] = {}
+    if "create_task" in writes:
+        wanted["Task"] = {SALESFORCE_ACTION_ID: "create_task"}
+    if "assign_owner" in writes:
+        wanted.setdefault("Account", {})["OwnerId"] = "assign_owner"
+    for name in (_write_back(config).get("salesforce_fields") or {}).values():
+        wanted.setdefault("Account", {})[name] = "write_back"
+    if not wanted:
+        return "the enabled playbooks write nothing in Salesforce"
     connector = resource.connector(quick(config))
     problems: list[str] = []
-    wanted = {"Task": {SALESFORCE_ACTION_ID: "create_task"},
-              "Account": {"OwnerId": "assign_owner",
-                          **{name: "write_back" for name in (_write_back(config).get("salesforce_fields") or {}
-                                                             ).values()}}}
     for sobject, fields in wanted.items():
         described = connector.describe_object(sobject)
         right = "createable" if sobject == "Task" else "updateable"
@@ -176,5 +197,6 @@ def check_salesforce_writes(resource: Any, config: dict[str, Any]) -> str:
                             "could make a second Task): tick External ID on it in Setup")
     if problems:
         raise RuntimeError("; ".join(problems) + " (or set playbooks.mode: dry_run)")
-    return (f"Task createable with {SALESFORCE_ACTION_ID} (External ID); Account updateable "
-            f"({', '.join(sorted(wanted['Account']))})")
+    shown = {"Task": f"Task createable with {SALESFORCE_ACTION_ID} (External ID)",
+             "Account": f"Account updateable ({', '.join(sorted(wanted.get('Account', {})))})"}
+    return "; ".join(shown[sobject] for sobject in wanted)

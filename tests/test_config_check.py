@@ -123,6 +123,18 @@ def test_hub_check_tells_whether_live_playbooks_can_write_in_the_crms(tmp_path: 
         assert lines["hubspot writes"].startswith("ok") and "crm.objects.contacts.write" in lines["hubspot writes"]
         assert lines["salesforce writes"].startswith("ok") and "Hub_Action_Id__c" in lines["salesforce writes"]
         assert running.hubspot.writes == 0 and running.salesforce.writes == 0  # checked, not written
+    # Live playbooks that only notify, no write-back: no CRM write to ask a scope or field for.
+    notify_only = tmp_path / "notify-only.yaml"
+    notify_only.write_text("playbooks:\n  mode: live\n  write_back: {enabled: false}\n  rules:\n"
+                           + "".join(f"    {name}: {{enabled: false}}\n" for name in
+                                     ("health_degradation", "auto_assign", "beta_onboarding", "usage_spike",
+                                      "no_response_follow_up", "re_engagement")))
+    with start_emulators(data, rate_limits=False, hubspot={"write_scopes": False},
+                         salesforce={"hub_fields": False}) as running:
+        lines = _findings(_run(["check"], {**_env(tmp_path, **running.env()), "HUB_CONFIG": str(notify_only)},
+                               tmp_path).stdout)
+    assert lines["hubspot writes"].startswith("ok") and "write nothing" in lines["hubspot writes"]
+    assert lines["salesforce writes"].startswith("ok") and "write nothing" in lines["salesforce writes"]
     # A read-only private app, and an org where nobody created the hub's custom fields.
     with start_emulators(data, rate_limits=False, hubspot={"write_scopes": False},
                          salesforce={"hub_fields": False}) as running:
