@@ -163,9 +163,12 @@ def _playbook_writes(preflight: Any, built: Any, config: dict[str, Any], readabl
     if not preflight.playbooks_live(config):
         return [preflight.Finding("playbooks", True, "dry_run: nothing is written in the CRMs (with "
                                   "playbooks.mode: live, hub check also checks write access)")]
-    probes = {"hubspot": preflight.check_hubspot_writes, "salesforce": preflight.check_salesforce_writes}
-    return [preflight.probe(f"{name} writes", lambda r=resource, f=probes[name]: f(r, config))
-            for name in probes if name in readable and (resource := getattr(built, name))]
+    findings = []
+    for name, check in (("hubspot", preflight.check_hubspot_writes), ("salesforce", preflight.check_salesforce_writes)):
+        if name in readable:  # a CRM that cannot be read already has its FAIL line
+            resource = getattr(built, name)
+            findings.append(preflight.probe(f"{name} writes", lambda r=resource, f=check: f(r, config)))
+    return findings
 
 
 def _print_playbooks(warehouse: Warehouse) -> None:
