@@ -164,7 +164,8 @@ def _playbook_writes(preflight: Any, built: Any, config: dict[str, Any], readabl
         return [preflight.Finding("playbooks", True, "dry_run: nothing is written in the CRMs (with "
                                   "playbooks.mode: live, hub check also checks write access)")]
     findings = []
-    for name, check in (("hubspot", preflight.check_hubspot_writes), ("salesforce", preflight.check_salesforce_writes)):
+    for name, check in (("airtable", preflight.check_airtable_writes), ("hubspot", preflight.check_hubspot_writes),
+                        ("salesforce", preflight.check_salesforce_writes)):
         if name in readable:  # a CRM that cannot be read already has its FAIL line
             resource = getattr(built, name)
             findings.append(preflight.probe(f"{name} writes", lambda r=resource, f=check: f(r, config)))

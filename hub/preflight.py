@@ -159,6 +159,44 @@ def check_hubspot_writes(resource: Any, config: dict[str, Any]) -> str:
     return f"write scopes granted: {', '.join(sorted(needed))}{shown}"
 
 
+# Airtable field types a rep's name can be written to as text (assign_owner writes the name).
+AIRTABLE_TEXT_TYPES = ("singleLineText", "multilineText", "richText", "singleSelect")
+
+
+def check_airtable_writes(resource: Any, config: dict[str, Any]) -> str:
+    """Live playbooks can write what they plan to in Airtable (assign_owner on the applications
+    table's "Assigned To"): the token's scopes when Airtable lists them, and the field, from the
+    base schema (nothing written)."""
+    if "assign_owner" not in planned_writes(config):
+        return "the enabled playbooks write nothing in Airtable"
+    table_name = str(config["airtable"]["tables"]["applications"])
+    field = str(config["airtable"]["fields"]["applications"].get("assigned_to") or "Assigned To")
+    connector = resource.connector(quick(config))
+    problems: list[str] = []
+    scopes = connector.token_scopes()
+    if scopes is not None and "data.records:write" not in scopes:
+        problems.append("the token lacks data.records:write (for assign_owner): add the scope to the token at "
+                        "airtable.com/create/tokens")
+    schema = connector.table_schema(table_name)
+    kind = None
+    if schema is not None:
+        kind = next((f.get("type") for f in schema.get("fields") or [] if f.get("name") == field), None)
+        if kind is None:
+            problems.append(f"table {table_name!r} has no field {field!r} (for assign_owner): create it as single "
+                            "line text, or name the field in airtable.fields.applications.assigned_to in HUB_CONFIG")
+        elif kind not in AIRTABLE_TEXT_TYPES:
+            problems.append(f"field {field!r} of {table_name!r} is of type {kind}: assign_owner writes the rep's name "
+                            "as text; make it single line text or a single select")
+    if problems:
+        raise RuntimeError("; ".join(problems) + " (or set playbooks.mode: dry_run)")
+    scope_note = "data.records:write granted" if scopes is not None else \
+        "the token's scopes are not listed (a personal access token): data.records:write unchecked"
+    if schema is None:
+        return f"{scope_note}; field {field!r} unchecked (the token may not read the base schema: schema.bases:read)"
+    option_note = " (a single select: each rep's name must be one of its options)" if kind == "singleSelect" else ""
+    return f"{scope_note}; {table_name} has the field {field!r} ({kind}){option_note}"
+
+
 def check_salesforce_writes(resource: Any, config: dict[str, Any]) -> str:
     """Live playbooks can write what they plan to: this user's rights on Task and Account and the
     hub's custom fields, from the objects' describe (nothing written)."""

@@ -110,16 +110,36 @@ class AirtableConnector:
     def last_modified_field(self, table_name: str) -> str | None:
         """The table's first "Last modified time" field, read from the base schema; None when it
         has none or the token may not read the schema (then syncs list in full)."""
+        table = self.table_schema(table_name)
+        if table is None:
+            return None
+        return next((f["name"] for f in table.get("fields") or [] if f.get("type") == _LAST_MODIFIED_TYPE), None)
+
+    def table_schema(self, table_name: str) -> dict[str, Any] | None:
+        """The table's schema (``GET /v0/meta/bases/{base}/tables``, read once): its fields with
+        their types; None when the base has no such table or the token may not read the schema
+        (``schema.bases:read``)."""
         if self._schema is None:
             try:
                 self._schema = self._request(table_name, "get", self._api.base(self.base_id).urls.tables)
             except SourceError:
                 self._schema = {"tables": []}
-        for table in self._schema.get("tables") or []:
-            if table_name in (table.get("name"), table.get("id")):
-                return next((f["name"] for f in table.get("fields") or [] if f.get("type") == _LAST_MODIFIED_TYPE),
-                            None)
-        return None
+        return next((t for t in self._schema.get("tables") or [] if table_name in (t.get("name"), t.get("id"))), None)
+
+    def token_scopes(self) -> list[str] | None:
+        """The scopes of the token (``GET /v0/meta/whoami``, pyairtable's ``whoami``), or None when
+        Airtable does not list them (it lists them for OAuth tokens)."""
+        try:
+            data = self._policy.call(lambda: self._api.request("get", self._api.urls.whoami), limiter=self._limiter)
+        except requests.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            raise SourceError(f"Airtable answered {status} reading who the token is: check AIRTABLE_TOKEN, "
+                              "then re-run") from exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise SourceError(f"Airtable did not answer reading who the token is ({type(exc).__name__}): check "
+                              "AIRTABLE_API_URL and the network, then re-run") from exc
+        scopes = data.get("scopes") if isinstance(data, dict) else None
+        return sorted(str(s) for s in scopes) if isinstance(scopes, list) else None
 
 
 def _error_type(exc: requests.HTTPError) -> str | None:

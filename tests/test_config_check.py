@@ -122,7 +122,10 @@ def test_hub_check_tells_whether_live_playbooks_can_write_in_the_crms(tmp_path: 
         lines = _findings(done.stdout)
         assert lines["hubspot writes"].startswith("ok") and "crm.objects.contacts.write" in lines["hubspot writes"]
         assert lines["salesforce writes"].startswith("ok") and "Hub_Action_Id__c" in lines["salesforce writes"]
+        assert lines["airtable writes"].startswith("ok") and "data.records:write granted" in lines["airtable writes"]
+        assert "'Assigned To'" in lines["airtable writes"]
         assert running.hubspot.writes == 0 and running.salesforce.writes == 0  # checked, not written
+        assert running.airtable.writes == 0
     # Live playbooks that only notify, no write-back: no CRM write to ask a scope or field for.
     notify_only = tmp_path / "notify-only.yaml"
     notify_only.write_text("playbooks:\n  mode: live\n  write_back: {enabled: false}\n  rules:\n"
@@ -135,6 +138,7 @@ def test_hub_check_tells_whether_live_playbooks_can_write_in_the_crms(tmp_path: 
                                tmp_path).stdout)
     assert lines["hubspot writes"].startswith("ok") and "write nothing" in lines["hubspot writes"]
     assert lines["salesforce writes"].startswith("ok") and "write nothing" in lines["salesforce writes"]
+    assert lines["airtable writes"].startswith("ok") and "write nothing" in lines["airtable writes"]
     # A read-only private app, and an org where nobody created the hub's custom fields.
     with start_emulators(data, rate_limits=False, hubspot={"write_scopes": False},
                          salesforce={"hub_fields": False}) as running:
@@ -148,3 +152,20 @@ def test_hub_check_tells_whether_live_playbooks_can_write_in_the_crms(tmp_path: 
     assert salesforce.startswith("FAIL") and "Task has no field Hub_Action_Id__c" in salesforce
     assert "Hub_Health_Score__c" in salesforce and "docs/playbooks.md" in salesforce
     assert "pat-na1" not in done.stdout  # the token is never printed
+    # An Airtable token that may only read, and an assigned-to field the base does not have.
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text("playbooks:\n  mode: live\nairtable:\n  fields:\n    applications:\n"
+                         "      assigned_to: Account Owner\n")
+    for config, airtable in ((live, {"write_scopes": False}), (elsewhere, {})):
+        with start_emulators(data, rate_limits=False, airtable=airtable) as running:
+            done = _run(["check"], {**_env(tmp_path, **running.env()), "HUB_CONFIG": str(config)}, tmp_path)
+            assert running.airtable.writes == 0
+        lines = _findings(done.stdout)
+        assert done.returncode == 1 and lines["airtable"].startswith("ok")  # reading works
+        assert lines["airtable writes"].startswith("FAIL"), done.stdout
+        if config is live:
+            assert "data.records:write (for assign_owner)" in lines["airtable writes"]
+            assert "airtable.com/create/tokens" in lines["airtable writes"]
+        else:
+            assert "no field 'Account Owner'" in lines["airtable writes"]
+            assert "airtable.fields.applications.assigned_to" in lines["airtable writes"]

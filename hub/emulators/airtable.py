@@ -240,6 +240,10 @@ class AirtableEmulator(EmulatorServer):
             return bad.response
 
     def _route(self, request: Request, seg: list[str]) -> Response:
+        if seg[1:] == ["meta", "whoami"] and request.method == "GET":
+            # An OAuth token's answer (Airtable lists scopes for those): the user and its scopes.
+            scopes = ["data.records:read", "schema.bases:read"] + (["data.records:write"] if self.write_scopes else [])
+            return json_response(200, {"id": stable_id("usr", self.base_id, "hub"), "scopes": scopes})
         if seg[1:] == ["meta", "bases"] and request.method == "GET":
             return json_response(200, {"bases": [
                 {"id": self.base_id, "name": "Customer Hub", "permissionLevel": "read"}]})
