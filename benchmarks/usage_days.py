@@ -3,6 +3,7 @@ prints figures, not a test.
 
     python benchmarks/usage_days.py                     # 2M lines in 30 daily files, SQLite
     python benchmarks/usage_days.py --lines 200000 --late-lines 2000 --runs 3
+    python benchmarks/usage_days.py --url postgresql://root@127.0.0.1:5432/hub_bench
 
 The files are ``benchmarks/usage.py``'s (gzip JSON Lines, one per UTC day, ~1 % bad). After a
 first full run (``ingest_usage`` + ``build_usage_daily`` on a fresh warehouse), each run times:
@@ -55,6 +56,7 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=2_000_000)
     parser.add_argument("--late-lines", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--url", help="a PostgreSQL warehouse URL (its layers are dropped first; default: SQLite)")
     args = parser.parse_args()
 
     import duckdb
@@ -70,7 +72,9 @@ def main() -> int:
         files = work / "files"
         bench.write_files(files, args.lines)
         os.environ["HUB_HOME"] = str(work)
-        warehouse = Warehouse(f"sqlite:///{work / 'warehouse.db'}")
+        warehouse = Warehouse(args.url or f"sqlite:///{work / 'warehouse.db'}")
+        if args.url:
+            warehouse.drop_layers()
         warehouse.migrate()
         bench._seed_customers(warehouse)
         config = {"usage": {"stable_seconds": 0}}
@@ -81,7 +85,7 @@ def main() -> int:
         store = UsageEventStore.of(warehouse)
         rollups = rollup_root(store.root)
 
-        late, again, peer = [], [], []
+        late, again, peer, written = [], [], [], []
         today = dt.datetime.now(dt.UTC).date()
         for run in range(args.runs):
             day = today - dt.timedelta(days=10 + run)
@@ -93,6 +97,7 @@ def main() -> int:
             late.append(time.perf_counter() - start)
             assert days.metadata["days_rolled_up"] == [day.isoformat()], days.metadata
             assert not daily.metadata["days_rolled_up"], daily.metadata["days_rolled_up"]
+            written.append((daily.metadata["usage_daily_rows_written"], daily.rows))
 
             shutil.rmtree(rollups)
             start = time.perf_counter()
@@ -110,7 +115,9 @@ def main() -> int:
 
     late_s, again_s, peer_s = (statistics.median(x) for x in (late, again, peer))
     print(f"{args.lines:,} lines in 30 daily files; first full run (ingest + usage_daily): {first:.2f} s")
-    print(f"late file: {args.late_lines:,} lines for one day; medians of {args.runs}\n")
+    print(f"late file: {args.late_lines:,} lines for one day; medians of {args.runs}; warehouse: "
+          f"{'PostgreSQL' if args.url else 'SQLite'}; usage_daily rows the late file's build wrote: "
+          f"{written[0][0]:,} of {written[0][1]:,}\n")
     print("| step | seconds | vs every day again |")
     print("|---|---|---|")
     print(f"| late file, one day (ingest + its partition + usage_daily) | {late_s:.2f} | {late_s / again_s:.2f} |")

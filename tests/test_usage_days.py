@@ -44,6 +44,12 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     pd.testing.assert_series_equal(a["cost"], b["cost"], check_exact=False, rtol=1e-12, atol=0)
 
 
+def _written(warehouse: Warehouse) -> dict[str, str]:
+    """When each date of ``usage_daily`` was last written (``raw.usage_daily_days``)."""
+    state = warehouse.read("raw", "usage_daily_days")
+    return dict(zip(state["date"], state["written_at"].astype(str), strict=True))
+
+
 def _day_partitions(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     from assets.usage import USAGE_DAYS
 
@@ -108,6 +114,8 @@ def test_a_late_file_rematerializes_its_day_only(warehouse: Warehouse, tmp_path:
 
         rollups = DayRollups(UsageEventStore.of(warehouse), set(), PRODUCT_MILESTONES)
         stamps = {p.name: p.stat().st_mtime_ns for p in rollups.files()}
+        written = _written(warehouse)
+        assert sorted(written) == days
         late_day = dt.date.fromisoformat(days[len(days) // 2])
         ref = refs[0]
         _late_file(landing, late_day, ref, calls=3)
@@ -130,8 +138,10 @@ def test_a_late_file_rematerializes_its_day_only(warehouse: Warehouse, tmp_path:
         assert float(after.loc[row, "api_calls"].iloc[0]) == old_calls + 3
         old_users = int(before.loc[old_row, "active_users"].sum())
         assert int(after.loc[row, "active_users"].iloc[0]) == old_users + 1
-        # Every other customer and day is as it was.
+        # Every other customer and day is as it was, and usage_daily's other dates were not rewritten.
         _same(after[~row].reset_index(drop=True), before[~old_row].reset_index(drop=True))
+        rewritten = {d for d, at in _written(warehouse).items() if at != written[d]}
+        assert rewritten == {late_day.isoformat()}
         assert "rolled up" in usage_days_sensor(dg.build_sensor_context(instance=instance, resources=resources)
                                                 ).skip_message
 
@@ -191,6 +201,56 @@ def test_a_rewritten_file_read_again_counts_each_line_once(warehouse: Warehouse,
     assert after["api_calls"].tolist() == [5.0]
     assert after["storage_bytes"].tolist() == [51.0]
     _same(after, _reference_daily(warehouse))
+
+
+def test_usage_daily_rewrites_only_the_dates_whose_rows_changed(warehouse: Warehouse, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``usage_daily`` ends as a full rebuild would leave it, but a build writes only the dates
+    whose rows differ: none when nothing changed, a customer's dates when the crosswalk stops
+    knowing it, a date whose rows were deleted behind the hub's back (and a date left in the table
+    that no event or report gives any more is removed)."""
+    from hub.pipeline.usage import build_usage_daily, ingest_usage
+
+    monkeypatch.setenv("HUB_HOME", str(tmp_path))
+    landing = tmp_path / "landing"
+    data = synth.generate(25, seed=11, as_of=dt.datetime.now(dt.UTC).date())
+    synth.write_usage_logs(data, landing, fmt="jsonl", bad_lines=3, seed=11)
+    refs = sorted(data.usage_events["customer_id"].unique())
+    _customers(warehouse, refs)
+    ingest_usage(warehouse, landing, {"usage": {"stable_seconds": 0}})
+    first = build_usage_daily(warehouse).metadata
+    table = _table(warehouse)
+    _same(table, _reference_daily(warehouse))
+    assert first["usage_daily_dates_written"] == table["date"].nunique() > 20
+    assert first["usage_daily_rows_written"] == len(table)
+
+    again = build_usage_daily(warehouse).metadata
+    assert (again["usage_daily_dates_written"], again["usage_daily_rows_written"]) == (0, 0)
+    _same(_table(warehouse), table)
+
+    # The crosswalk no longer knows one customer: its dates only, its rows gone.
+    gone = customer_lookup(warehouse)[refs[0]]
+    sources = warehouse.table("analytics", "customer_sources")
+    with warehouse.transaction() as conn:
+        conn.execute(sources.delete().where(sources.c.customer_id == gone))
+    unmatched = build_usage_daily(warehouse).metadata
+    assert unmatched["usage_daily_dates_written"] == table.loc[table["customer_id"] == gone, "date"].nunique()
+    after = _table(warehouse)
+    assert gone not in set(after["customer_id"])
+    _same(after, _reference_daily(warehouse))
+
+    # Rows deleted behind the hub's back come back; a date nothing gives any more goes.
+    daily = warehouse.table("analytics", "usage_daily")
+    some_date = after["date"].iloc[len(after) // 2]
+    with warehouse.transaction() as conn:
+        conn.execute(daily.delete().where(daily.c.date == some_date))
+    warehouse.write("analytics", "usage_daily", [
+        {"customer_id": "cus_stray", "date": "2001-01-01", "api_calls": 1, "sign_operations": 0,
+         "verify_operations": 0, "errors": 0, "error_rate": 0, "active_users": 1, "storage_bytes": 0,
+         "cost": 0, "events": 1, "origin": "usage_log"}], mode="append")
+    repaired = build_usage_daily(warehouse).metadata
+    assert (repaired["usage_daily_dates_written"], repaired["usage_daily_dates_removed"]) == (1, 1)
+    _same(_table(warehouse), after)
 
 
 def test_day_ranges_split_at_gaps_and_at_a_month() -> None:

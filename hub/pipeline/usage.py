@@ -10,6 +10,7 @@ from hub.pipeline.steps import StepResult, crosswalk, customer_lookup, step, wit
 from hub.usage_rollup import DayRollups
 from hub.usage_store import UsageEventStore
 from hub.usage_summary import PRODUCT_MILESTONES, usage_summary
+from hub.usage_write import write_usage_daily
 from hub.warehouse import Warehouse
 
 
@@ -42,7 +43,7 @@ def roll_up_usage_days(warehouse: Warehouse, days: list[str]) -> StepResult:
 
 @step(assets=("analytics/usage_daily", "analytics/customer_usage"),
       reads=("raw.usage_files", "staging.usage_reports", "staging.companies", "analytics.customer_sources"),
-      writes=("analytics.usage_daily", "analytics.customer_usage", "raw.quarantine"))
+      writes=("analytics.usage_daily", "analytics.customer_usage", "raw.quarantine", "raw.usage_daily_days"))
 def build_usage_daily(warehouse: Warehouse) -> StepResult:
     """``usage_daily`` from the day roll-ups of the usage events (the reads ``raw.usage_files``
     ledgers; the days whose events changed are rolled up first) and Airtable's reported usage, and the per-customer ``customer_usage`` milestones; events naming an unknown
@@ -53,7 +54,8 @@ def build_usage_daily(warehouse: Warehouse) -> StepResult:
     summary = usage_summary(daily, result.product_events)
     quarantine = warehouse.table("raw", "quarantine")
     with warehouse.transaction() as conn:
-        warehouse.write("analytics", "usage_daily", daily, mode="replace", conn=conn)
+        # Only the dates whose rows changed (a late file: its own days), not the whole table.
+        written = write_usage_daily(warehouse, conn, daily, usage.DAILY_COLUMNS)
         warehouse.write("analytics", "customer_usage", summary, mode="replace", conn=conn)
         conn.execute(quarantine.delete().where(quarantine.c.source == "usage",
                                                quarantine.c.source_object == "usage_event"))
@@ -62,6 +64,8 @@ def build_usage_daily(warehouse: Warehouse) -> StepResult:
     return StepResult(len(daily), {
         "events": result.events, "events_unknown_customer": len(unknown),
         "days_rolled_up": result.refreshed.rebuilt, "days_removed": result.refreshed.removed,
+        "usage_daily_dates_written": written.dates_written, "usage_daily_rows_written": written.rows_written,
+        "usage_daily_dates_removed": written.dates_removed,
         "customers": int(daily["customer_id"].nunique()) if len(daily) else 0,
         "days": int(daily["date"].nunique()) if len(daily) else 0,
         "customers_with_api_key": int(summary["api_key_created_at"].notna().sum()),
