@@ -4,8 +4,9 @@ The fast path takes only the lines whose result it can prove equal to the line-b
 ``hub.usage_files.validate``: printable-ASCII JSON objects of at most 1,000 bytes, spaces between
 tokens, no escapes, trailing commas, NaN or nesting past flat arrays and objects of scalars (one
 regex, ``LINE``, proves it and knows each field's type: no second parse to check), without a
-repeated field of ours, whose fields are strings, plain numbers or null and whose timestamp is a
-plain RFC 3339 time within the rules' bounds. Every other line — bad, odd or merely unusual — goes
+repeated field of ours, whose fields are strings (text fields with no space at either end: the
+rules' trimming would change them), plain numbers or null and whose timestamp is a plain RFC 3339
+time within the rules' bounds. Every other line — bad, odd or merely unusual — goes
 back to the line-by-line rules, which give it its reason. ``tests/test_usage_parse.py`` holds the
 two side by side on hostile lines.
 """
@@ -118,17 +119,21 @@ def _other_key(words: tuple[str, ...], prefix: str = "") -> str:
 
 
 _STRING = f'"{_chars()}*"'
+# A string with no space at either end (or empty): what trimming leaves as it is.
+_TRIMMED = f'"(?:{_chars(" ")}(?:{_chars()}*{_chars(" ")})?)?"'
 _NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
 _SCALAR = f"(?:{_STRING}|{_NUMBER}|true|false|null)"
 _FLAT = (rf"(?:\[ *(?:{_SCALAR}(?: *, *{_SCALAR})*)? *\]"
          rf"|\{{ *(?:{_STRING} *: *{_SCALAR}(?: *, *{_STRING} *: *{_SCALAR})*)? *\}})")
 _MEMBER = ("(?:"
-           f'"(?:{"|".join(TEXT_FIELDS)}|timestamp)" *: *(?:{_STRING}|null)'
+           f'"(?:{"|".join(TEXT_FIELDS)})" *: *(?:{_TRIMMED}|null)'
+           f'|"timestamp" *: *(?:{_STRING}|null)'
            f'|"(?:{"|".join(NUMBER_FIELDS)}|count)" *: *(?:"{PLAIN_NUMBER[1:-1]}"|{_NUMBER}|null)'
            f'|"(?:{_other_key(FIELDS)})" *: *(?:{_SCALAR}|{_FLAT})'
            ")")
 # The lines the fast path reads: a JSON object of printable ASCII, spaces between tokens, whose
-# fields of ours are strings (numbers: numbers or strings of a plain number) or null, and whose
+# fields of ours are strings (text: none with a space at either end, so none needs trimming; numbers: numbers
+# or strings of a plain number) or null, and whose
 # other fields are scalars or flat arrays and objects of scalars. Valid JSON to DuckDB and Python
 # alike (no trailing comma, NaN, escape or nesting), each field's type known: one regex pass.
 LINE = rf"\{{ *(?:{_MEMBER}(?: *, *{_MEMBER})*)? *\}}"
@@ -158,7 +163,7 @@ def fast_events(conn: duckdb.DuckDBPyConnection, lines: pa.Table, rules: UsageRu
     WITH typed AS (
         SELECT line_no, line, colons, {present} AS present, f.timestamp AS ts,
                TRY_CAST(f.timestamp AS TIMESTAMPTZ) AS event_at,
-               {", ".join(f"nullif(trim(f.{t}), '') AS {t}" for t in TEXT_FIELDS)},
+               {", ".join(f"nullif(f.{t}, '') AS {t}" for t in TEXT_FIELDS)},
                {", ".join(f"TRY_CAST(f.{n} AS DOUBLE) AS {n}, f.{n} IS NULL AS no_{n}" for n in (*NUMBER_FIELDS, "count"))}
         FROM (SELECT line_no, line, colons, from_json(line, '{schema}') AS f FROM lines
               WHERE strlen(line) <= {FAST_MAX_BYTES} AND regexp_full_match(line, '{LINE}'))
