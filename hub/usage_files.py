@@ -29,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+from isal import igzip, isal_zlib
 
 from hub import usage_parse
 from hub.values import number, text
@@ -113,7 +114,8 @@ class Segment:
 
 
 def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
+    # ISA-L's gzip reader (python-isal): the same format and errors as gzip's, decompressed ~4× faster.
+    return igzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
 
 
 def read_segment(path: Path, state: FileState | None, rules: UsageRules, now: dt.datetime,
@@ -135,7 +137,7 @@ def read_segment(path: Path, state: FileState | None, rules: UsageRules, now: dt
                 _read_lines(stream, path, header, segment, new, digest, rules, now, quiet)
             else:
                 _read_blocks(stream, path, segment, new, digest, rules, now, quiet, duck or usage_parse.connect())
-    except (EOFError, OSError, zlib.error) as exc:
+    except (EOFError, OSError, zlib.error, isal_zlib.error) as exc:
         reason = _unreadable(path, exc)
         if not quiet:
             return Segment(path=path, start_line=previous.lines_read, waiting=f"{reason}; waiting until it is "
@@ -313,6 +315,8 @@ def _unreadable(path: Path, exc: BaseException) -> str:
         return f"{path.name} is named .gz but is not gzip data ({exc}): rename or recompress it"
     if isinstance(exc, EOFError):
         return f"{path.name} is a truncated gzip file (ended before its end-of-stream marker): re-export it"
+    if isinstance(exc, zlib.error | isal_zlib.error):
+        return f"{path.name} holds corrupt gzip data ({exc}): re-export it"
     return f"{path.name} cannot be read: {type(exc).__name__}: {exc}"
 
 

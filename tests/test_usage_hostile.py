@@ -99,23 +99,31 @@ def test_bounds_and_time_rules_name_the_setting(warehouse: Warehouse, tmp_path: 
     assert read_usage_events(warehouse)["event_at"].astype(str).str.startswith("2026-11-20").all()
 
 
-@pytest.mark.parametrize("kind", ["truncated gzip", "plain text named .gz"])
+def _corrupt(data: bytes) -> bytes:
+    """Gzip data whose deflate stream is damaged in the middle (header and trailer intact)."""
+    middle = len(data) // 2
+    return data[:middle] + bytes(b ^ 0xFF for b in data[middle:middle + 16]) + data[middle + 16:]
+
+
+@pytest.mark.parametrize("kind", ["truncated gzip", "corrupt gzip", "plain text named .gz"])
 def test_an_unreadable_file_is_quarantined_by_name_and_others_load(warehouse: Warehouse, tmp_path: Path,
                                                                     kind: str) -> None:
     body = ("\n".join(_line(user_id=f"u{n}") for n in range(200)) + "\n").encode()
     bad = tmp_path / "bad.jsonl.gz"
-    bad.write_bytes(gzip.compress(body)[:-40] if kind == "truncated gzip" else body)
+    damaged = {"truncated gzip": gzip.compress(body)[:-40], "corrupt gzip": _corrupt(gzip.compress(body))}
+    bad.write_bytes(damaged.get(kind, body))
     _age(bad, 3600)
     _write_lines(tmp_path / "good.jsonl", [_line()])
     stats = _ingest(warehouse, tmp_path)
     assert stats.files_unreadable == 1 and stats.lines_loaded == 1
     file_rows = warehouse.read("raw", "quarantine").query("source_object == 'usage_file'")
     assert file_rows["record_key"].tolist() == ["bad.jsonl.gz"]
-    assert "bad.jsonl.gz" in file_rows["reason"].iloc[0]
+    reason = file_rows["reason"].iloc[0]
+    assert "bad.jsonl.gz" in reason and ("recompress it" if kind == "plain text named .gz" else "re-export it") in reason
     # Not read again while it stays as it is; read again when it changes.
     assert _ingest(warehouse, tmp_path).files_skipped == 2
     bad.write_bytes(gzip.compress(body))
-    _age(bad, 3600)
+    _age(bad, 1800)  # a new mtime (the corrupt file has the same size as the good one)
     assert _ingest(warehouse, tmp_path).lines_loaded == 200
     _accounting(warehouse)
 
