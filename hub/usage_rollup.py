@@ -62,24 +62,26 @@ FIRST_READ = "row_number() OVER (PARTITION BY event_key ORDER BY _loaded_at, fil
 
 
 def unique_events(duck: duckdb.DuckDBPyConnection, files: list[Path], view: str = "ev", *,
-                  distinct: bool = False) -> int | None:
+                  distinct: bool = False, day: bool = False) -> int | None:
     """``view``: the events of ``files``, each event key once (the first read wins); their number
     (``None`` when ``distinct``: not counted). Keys seen twice (a file rewritten and read again, a
     copy read while it grew) are rare: only then is the first of each picked, at the cost of a
     copy. ``distinct``: the caller knows no key repeats (each day's events come from one read: a
-    key is a line's content and number, unique within a read, and its copies share a day)."""
+    key is a line's content and number, unique within a read, and its copies share a day).
+    ``day``: with the UTC day each event is filed under (its folder's ``day=``, a DATE)."""
     paths = [str(f) for f in files]
+    source = ("read_parquet($paths, union_by_name = true"
+              + (", hive_partitioning = true, hive_types = {'day': DATE})" if day else ")"))
     if distinct:
-        duck.read_parquet(paths, union_by_name=True).create_view(view)
+        duck.sql(f"SELECT * FROM {source}", params={"paths": paths}).create_view(view)
         return None
     # Distinct hashes prove distinct keys; equal hashes (a repeat, or a collision) take the exact way.
-    events, hashes = duck.execute("SELECT count(*), count(DISTINCT hash(event_key)) "
-                                  "FROM read_parquet(?, union_by_name = true)", [paths]).fetchall()[0]
+    events, hashes = duck.execute(f"SELECT count(*), count(DISTINCT hash(event_key)) FROM {source}",
+                                  {"paths": paths}).fetchall()[0]
     if events == hashes:
-        duck.read_parquet(paths, union_by_name=True).create_view(view)
+        duck.sql(f"SELECT * FROM {source}", params={"paths": paths}).create_view(view)
         return events
-    duck.execute(f"CREATE TEMP TABLE {view} AS SELECT * FROM read_parquet(?, union_by_name = true) "
-                 f"QUALIFY {FIRST_READ}", [paths])
+    duck.execute(f"CREATE TEMP TABLE {view} AS SELECT * FROM {source} QUALIFY {FIRST_READ}", {"paths": paths})
     return duck.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
 
 
@@ -190,15 +192,15 @@ class DayRollups:
     def _aggregate(self, duck: duckdb.DuckDBPyConnection, files: list[Path], distinct: bool) -> pa.Table:
         """Per UTC day and log customer id, over ``files`` (each event key once; ``distinct``:
         known already, as ``unique_events`` takes it)."""
-        unique_events(duck, files, distinct=distinct)
+        unique_events(duck, files, distinct=distinct, day=True)
         duck.register("flags", error_statuses(duck.execute("SELECT DISTINCT status FROM ev").df()["status"]))
         weight = "coalesce(e.event_count, 1.0)"
         api = "e.event IN ('" + "', '".join(API_EVENTS) + "')"
         milestones = "".join(f", min(e.event_at) FILTER (WHERE e.event = $m{n}) AS milestone_{n}"
                              for n in range(len(self.milestones)))
-        # The store files events by the UTC day of event_at: the same day as their folder's.
+        # The store files events by the UTC day of event_at: their folder's day, read for free.
         return duck.sql(f"""
-            SELECT e.customer_ref, CAST(e.event_at AS DATE) AS day,
+            SELECT e.customer_ref, e.day,
                    fsum(CASE WHEN {api} THEN {weight} ELSE 0 END) AS api_calls,
                    {", ".join(f"fsum(CASE WHEN e.event = '{event}' THEN {weight} ELSE 0 END) AS {column}"
                               for event, column in API_EVENTS.items() if column != "api_calls")},
