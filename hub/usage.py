@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -145,11 +146,17 @@ def _read_ahead(files: list[tuple[Path, FileState | None]], rules: UsageRules, m
                 duck: duckdb.DuckDBPyConnection) -> Iterator[tuple[Path, FileState | None, Segment]]:
     """Each file's new lines in order, the next two read meanwhile (decompressing, hashing and
     parsing release the GIL): what is written, and in which order, is as if read one by one."""
+    local = threading.local()  # one DuckDB cursor per reading thread, made once (not one per file)
+
+    def read(path: Path, previous: FileState | None) -> Segment:
+        if not hasattr(local, "duck"):
+            local.duck = usage_parse.connect(duck)
+        return read_segment(path, previous, rules, moment, local.duck)
+
     with ThreadPoolExecutor(max_workers=2) as pool:
         pending: deque = deque()
         for path, previous in files:
-            pending.append((path, previous, pool.submit(read_segment, path, previous, rules, moment,
-                                                         usage_parse.connect(duck))))
+            pending.append((path, previous, pool.submit(read, path, previous)))
             if len(pending) > 2:
                 path_, previous_, job = pending.popleft()
                 yield path_, previous_, job.result()

@@ -43,14 +43,11 @@ def day_digests(daily: pd.DataFrame, columns: list[str]) -> dict[str, tuple[int,
         numeric = pd.api.types.is_numeric_dtype(frame[name])
         frame[name] = frame[name].astype("float64") if numeric else frame[name].astype(str)
     hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
-    dates = frame["date"].to_numpy()
-    order = np.argsort(dates, kind="stable")
-    dates, hashes = dates[order], hashes[order]
-    starts = np.flatnonzero(np.r_[True, dates[1:] != dates[:-1]])
-    with np.errstate(over="ignore"):
-        sums = np.add.reduceat(hashes, starts)  # wraps modulo 2**64
-    counts = np.diff(np.r_[starts, len(dates)])
-    return {str(dates[s]): (int(n), f"v{VERSION}:{int(h):016x}") for s, n, h in zip(starts, counts, sums, strict=True)}
+    codes, dates = pd.factorize(frame["date"])
+    sums = np.zeros(len(dates), dtype=np.uint64)
+    np.add.at(sums, codes, hashes)  # wraps modulo 2**64
+    counts = np.bincount(codes, minlength=len(dates))
+    return {str(d): (int(n), f"v{VERSION}:{int(h):016x}") for d, n, h in zip(dates, counts, sums, strict=True)}
 
 
 def write_usage_daily(warehouse: Warehouse, conn: Connection, daily: pd.DataFrame, columns: list[str]) -> DailyWrite:
