@@ -192,15 +192,17 @@ class DayRollups:
     def _aggregate(self, duck: duckdb.DuckDBPyConnection, files: list[Path], distinct: bool) -> pa.Table:
         """Per UTC day and log customer id, over ``files`` (each event key once; ``distinct``:
         known already, as ``unique_events`` takes it)."""
-        unique_events(duck, files, distinct=distinct, day=True)
+        # The store files events by the UTC day of event_at: their folder's day, read for free
+        # (hive partitioning), unless a folder above the store also looks like a partition.
+        by_folder = not any("=" in part for part in self.store.root.parts)
+        unique_events(duck, files, distinct=distinct, day=by_folder)
         duck.register("flags", error_statuses(duck.execute("SELECT DISTINCT status FROM ev").df()["status"]))
         weight = "coalesce(e.event_count, 1.0)"
         api = "e.event IN ('" + "', '".join(API_EVENTS) + "')"
         milestones = "".join(f", min(e.event_at) FILTER (WHERE e.event = $m{n}) AS milestone_{n}"
                              for n in range(len(self.milestones)))
-        # The store files events by the UTC day of event_at: their folder's day, read for free.
         return duck.sql(f"""
-            SELECT e.customer_ref, e.day,
+            SELECT e.customer_ref, {"e.day" if by_folder else "CAST(e.event_at AS DATE) AS day"},
                    fsum(CASE WHEN {api} THEN {weight} ELSE 0 END) AS api_calls,
                    {", ".join(f"fsum(CASE WHEN e.event = '{event}' THEN {weight} ELSE 0 END) AS {column}"
                               for event, column in API_EVENTS.items() if column != "api_calls")},
