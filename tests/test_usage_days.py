@@ -257,3 +257,39 @@ def test_day_ranges_split_at_gaps_and_at_a_month() -> None:
     keys = [(dt.date(2026, 1, 1) + dt.timedelta(days=n)).isoformat() for n in range(90)]
     assert day_ranges([keys[5], keys[3], keys[4], keys[9]], keys) == [keys[3:6], [keys[9]]]
     assert [len(r) for r in day_ranges(keys[:70], keys)] == [31, 31, 8]
+
+
+def test_two_usage_daily_writes_at_once_take_turns(warehouse: Warehouse) -> None:
+    """Two usage_daily builds at once (two usage_days runs): the second waits for the first and
+    ends with the same table, instead of failing on rows the first just inserted."""
+    import threading
+    import time
+
+    from hub.usage import DAILY_COLUMNS
+    from hub.usage_write import write_usage_daily
+
+    daily = pd.DataFrame([{"customer_id": f"cus_{c}", "date": f"2026-11-{d:02d}", "api_calls": float(c * d),
+                           "sign_operations": 0.0, "verify_operations": 0.0, "errors": 0.0, "error_rate": 0.0,
+                           "active_users": 1.0, "storage_bytes": 0.0, "cost": 0.5, "events": c + d,
+                           "origin": "usage_log"} for c in range(5) for d in (1, 2, 3)], columns=DAILY_COLUMNS)
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            with warehouse.transaction() as conn:
+                outcome.append(write_usage_daily(warehouse, conn, daily, DAILY_COLUMNS))
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            outcome.append(exc)
+
+    with warehouse.engine.connect() as first:
+        with first.begin():
+            assert write_usage_daily(warehouse, first, daily, DAILY_COLUMNS).dates_written == 3
+            racer = threading.Thread(target=second)
+            racer.start()
+            time.sleep(1.0)
+            assert racer.is_alive() and not outcome  # waiting for the first to commit
+        racer.join(60)
+    assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
+    if warehouse.is_postgres:  # it read what the first committed: nothing left to write
+        assert outcome[0].dates_written == 0
+    _same(_table(warehouse), daily.sort_values(KEY).reset_index(drop=True))
