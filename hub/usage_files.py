@@ -252,11 +252,14 @@ def _take_block(block: bytes, segment: Segment, state: FileState, digest: Any, r
     digest.update(block)
     first = state.lines_read + 1
     state.bytes_read += len(block)
-    lines, spans, slow = usage_parse.line_table(block, first, rules.max_line_bytes)
-    state.lines_read += len(slow)
-    fast = usage_parse.fast_events(duck, lines, rules, now)
-    taken = np.zeros(len(slow), dtype=bool)
-    taken[fast["line_no"].to_numpy() - first] = True
+    if usage_parse.scanner() == "c":
+        fast, spans, taken = usage_parse.scanned_events(block, first, rules, now)
+    else:
+        lines, spans, slow = usage_parse.line_table(block, first, rules.max_line_bytes)
+        fast = usage_parse.fast_events(duck, lines, rules, now)
+        taken = np.zeros(len(slow), dtype=bool)
+        taken[fast["line_no"].to_numpy() - first] = True
+    state.lines_read += len(taken)
     segment.tables.append(fast)
     segment.lines_in += len(fast)
     for i in np.flatnonzero(~taken).tolist():

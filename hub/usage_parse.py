@@ -14,11 +14,17 @@ two side by side on hostile lines.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+try:  # the compiled line scanner (hub/_usage_scan.c), built with the package when a C compiler is there
+    from hub import _usage_scan
+except ImportError:
+    _usage_scan = None
 
 if TYPE_CHECKING:
     import duckdb
@@ -34,12 +40,60 @@ NUMBER_FIELDS = ("bytes", "latency_ms", "cost")
 TIMESTAMP = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
              r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$")
 PLAIN_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
+# hub._usage_scan's fields, in its order.
+SCAN_TEXT = ("customer_id", "event", "status", "user_id", "anonymous_id", "source")
+SCAN_NUMBERS = ("bytes", "latency_ms", "cost", "count")
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 EVENT_SCHEMA = pa.schema([
     ("line_no", pa.int64()), ("event_key", pa.string()), ("event_at", pa.timestamp("us", tz="UTC")),
     ("customer_ref", pa.string()), ("event", pa.string()), ("status", pa.string()), ("user_id", pa.string()),
     ("bytes", pa.float64()), ("latency_ms", pa.float64()), ("cost", pa.float64()), ("event_count", pa.float64()),
     ("anonymous_id", pa.string()), ("source", pa.string()),
 ])
+
+
+def scanner() -> str:
+    """Which fast path reads a block: ``c`` (``hub._usage_scan``, built with the package) or
+    ``duckdb`` (when it could not be built, or ``HUB_USAGE_SCANNER=duckdb`` asks for it)."""
+    if _usage_scan is None or os.environ.get("HUB_USAGE_SCANNER", "").lower() == "duckdb":
+        return "duckdb"
+    return "c"
+
+
+def scanned_events(block: bytes, first_line: int, rules: UsageRules,
+                   now: dt.datetime) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """``block``'s complete lines read by ``hub._usage_scan``: the events of the lines it could
+    take (``EVENT_SCHEMA``), each line's start and length in bytes, and which lines it took (the
+    others are for the line-by-line rules). Same contract as ``line_table`` + ``fast_events``.
+    The scanner writes Arrow's own buffers (string views into ``block``, validity bitmaps, the
+    keys' offsets and text): they are wrapped, not copied, until the cast to ``EVENT_SCHEMA``."""
+    assert _usage_scan is not None
+    latest = now + dt.timedelta(minutes=rules.max_future_minutes)
+    taken, spans, flags, *buffers = _usage_scan.scan(
+        block, first_line, rules.max_line_bytes, float(rules.max_number), float(rules.max_count),
+        _micros(EARLIEST), _micros(latest), rules.naive_timestamps == "utc")
+    line_no, event_at, views, text_valid, numbers, number_valid, key_offsets, keys = map(pa.py_buffer, buffers)
+    count, data = len(flags), pa.py_buffer(block)
+    bitmap = (count + 7) // 8
+    columns = {
+        "line_no": pa.Array.from_buffers(pa.int64(), taken, [None, line_no.slice(0, taken * 8)]),
+        "event_key": pa.Array.from_buffers(pa.string(), taken, [None, key_offsets.slice(0, (taken + 1) * 4), keys]),
+        "event_at": pa.Array.from_buffers(pa.timestamp("us", tz="UTC"), taken, [None, event_at.slice(0, taken * 8)]),
+    }
+    for i, name in enumerate(SCAN_TEXT):
+        columns[name] = pa.Array.from_buffers(pa.string_view(), taken, [
+            text_valid.slice(i * bitmap, bitmap), views.slice(i * count * 16, taken * 16), data])
+    for i, name in enumerate(SCAN_NUMBERS):
+        columns[name] = pa.Array.from_buffers(pa.float64(), taken, [
+            number_valid.slice(i * bitmap, bitmap), numbers.slice(i * count * 8, taken * 8)])
+    table = pa.table(columns).rename_columns({"customer_id": "customer_ref", "count": "event_count"})
+    return (table.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA),
+            np.frombuffer(spans, np.int64).reshape(2, count), np.frombuffer(flags, np.bool_))
+
+
+def _micros(moment: dt.datetime) -> int:
+    return (moment - EPOCH) // dt.timedelta(microseconds=1)
 
 
 def connect(parent: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
@@ -80,10 +134,10 @@ def line_table(block: bytes, first_line: int, max_line_bytes: int) -> tuple[pa.T
     return pa.table({"line_no": numbers, "line": line, "colons": per_line}), np.stack([starts, lengths]), slow
 
 
-def _string_views(view: np.ndarray, starts: np.ndarray, size: np.ndarray) -> pa.Array:
+def _string_views(view: np.ndarray, starts: np.ndarray, size: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     """Arrow's 16-byte string views: length, then up to 12 bytes inline, or a 4-byte prefix, the
     buffer's index (0) and the offset into the one data buffer (the block: fewer than 2 GiB by
-    ``BLOCK_BYTES``)."""
+    ``BLOCK_BYTES``); null where ``valid`` is false."""
     count = len(starts)
     views = np.zeros((count, 16), dtype=np.uint8)
     if len(view) >= 12:  # each line's first 12 bytes, read through a sliding window (no index matrix)
@@ -100,7 +154,8 @@ def _string_views(view: np.ndarray, starts: np.ndarray, size: np.ndarray) -> pa.
     long = size > 12
     words[:, 2] = np.where(long, 0, words[:, 2])
     words[:, 3] = np.where(long, starts.astype(np.int32), words[:, 3])
-    return pa.Array.from_buffers(pa.string_view(), count, [None, pa.py_buffer(views), pa.py_buffer(view)])
+    bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(pa.string_view(), count, [bitmap, pa.py_buffer(views), pa.py_buffer(view)])
 
 
 def _chars(excluded: str = "") -> str:

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from hub import usage_parse
 from hub.usage_files import BLOCK_BYTES, UsageRules, read_segment
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
@@ -35,6 +38,19 @@ GOOD = {"timestamp": ["2026-11-20T10:00:00Z", "2026-11-21T23:59:59.250+01:00", "
         "bytes": [100, 2.5, "12"], "latency_ms": [12.5, None], "cost": [0.01, 0.1], "count": [1, 3, "2"]}
 ODD = {"timestamp": STAMPS, "customer_id": TEXTS, "event": TEXTS, "status": TEXTS, "user_id": TEXTS,
        "bytes": NUMBERS, "latency_ms": NUMBERS, "cost": NUMBERS, "count": NUMBERS}
+
+
+@pytest.fixture(params=["c", "duckdb"])
+def scanner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each fast path in turn: the compiled scanner (hub/_usage_scan.c) and DuckDB, the one used
+    where the scanner could not be built. CI requires the scanner (HUB_REQUIRE_SCANNER=1)."""
+    if request.param == "c" and usage_parse._usage_scan is None:
+        if os.environ.get("HUB_REQUIRE_SCANNER") == "1":
+            pytest.fail("hub._usage_scan was not built: pip install -e . with a C compiler")
+        pytest.skip("hub._usage_scan was not built (no C compiler at install): DuckDB reads the lines")
+    monkeypatch.setenv("HUB_USAGE_SCANNER", request.param)
+    assert usage_parse.scanner() == request.param
+    return request.param
 
 
 def _line(rng: random.Random) -> str:
@@ -83,7 +99,7 @@ def _same(block, line) -> None:
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("rules", [UsageRules(), UsageRules(naive_timestamps="reject", max_count=100,
                                                             max_number=1e6, max_future_minutes=0)])
-def test_block_and_line_by_line_agree_on_odd_lines(tmp_path: Path, seed: int, rules: UsageRules) -> None:
+def test_block_and_line_by_line_agree_on_odd_lines(tmp_path: Path, seed: int, rules: UsageRules, scanner: str) -> None:
     rng = random.Random(seed)
     lines = [_line(rng) for _ in range(1500)]
     path = tmp_path / "odd.jsonl"
@@ -94,7 +110,82 @@ def test_block_and_line_by_line_agree_on_odd_lines(tmp_path: Path, seed: int, ru
     _same(block, line)
 
 
-def test_invalid_utf8_long_lines_and_an_unfinished_line_agree(tmp_path: Path) -> None:
+# Lines near the fast path's edge: a good line's text with a few bytes changed (JSON's own
+# characters, spaces, digits, escapes, control and non-ASCII bytes), and lines built from odd values.
+_GOOD_LINES = [
+    json.dumps({"timestamp": "2026-11-20T10:00:00.123+05:30", "customer_id": "B1", "event": "api_call",
+                "status": "ok", "user_id": "u1", "bytes": 12, "latency_ms": "1.5e2", "cost": 0.01, "count": "3",
+                "x": [1, "a", None], "y": {"a": 1}}),
+    '{"timestamp":"2026-11-20 10:00:00","event":"e","anonymous_id":"a","count":1,"bytes":0.000123}',
+    '{ "timestamp" : "2026-11-20T23:59:59Z" , "customer_id" : "C 1" , "event" : "sign" , "cost" : -0 }',
+]
+_EDIT_BYTES = st.sampled_from(list(b'{}[]":, -+.0123456789eEtrufalsnTZ\\\t\r\x00\x7f') + [0xC3, 0xFF])
+_EDIT = st.tuples(st.sampled_from(["insert", "delete", "replace"]), st.integers(0, 300), _EDIT_BYTES)
+_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**17), st.floats(allow_nan=True),
+                   st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=30),
+                   st.from_regex(r"-?[0-9]{1,20}(\.[0-9]{1,30})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
+                   st.sampled_from(["2026-11-20T10:00:00Z", "2026-11-20T10:00:00.1234567Z", "2026-02-29 10:00:00",
+                                    "1e400", "-0.0", "0" * 70 + "1", "1" * 17, "0.1e-2", "12.50", " B ", "B ",
+                                    "0." + "0" * 25 + "1", 0.1 ** 25, 123456789012345.6, 2 ** 53 + 1]))
+
+
+def _edited(line: str, edits: list[tuple[str, int, int]]) -> bytes:
+    data = bytearray(line.encode())
+    for op, at, byte in edits:
+        at = min(at, len(data))
+        if op == "insert":
+            data.insert(at, byte)
+        elif data:
+            at = min(at, len(data) - 1)
+            if op == "delete":
+                del data[at]
+            else:
+                data[at] = byte
+    return bytes(data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edited=st.lists(st.tuples(st.sampled_from(_GOOD_LINES), st.lists(_EDIT, max_size=4)), min_size=1, max_size=12),
+       built=st.lists(st.dictionaries(st.sampled_from([*usage_parse.FIELDS, "extra"]), _VALUE, max_size=3), max_size=8))
+def test_block_and_line_by_line_agree_on_fuzzed_lines(tmp_path: Path, scanner: str,
+                                                      edited: list[tuple[str, list]], built: list[dict]) -> None:
+    lines = [_edited(line, edits) for line, edits in edited]
+    # A good record with a few fields given odd values (most such lines are still good, or nearly).
+    lines += [json.dumps({**json.loads(_GOOD_LINES[0]), **odd}, allow_nan=True).encode() for odd in built]
+    path = tmp_path / "fuzz.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    os.utime(path, (NOW.timestamp() - 3600,) * 2)
+    _same(*_segments(path, UsageRules()))
+
+
+def _number(rng: random.Random) -> str:
+    """A plain number's text: up to 20 integer digits, up to 30 fraction digits (leading zeros
+    too), sometimes an exponent -- around the edges where a fast conversion goes wrong."""
+    whole = rng.choice(["0", str(rng.randrange(1, 10)) + "".join(rng.choices("0123456789", k=rng.randrange(20)))])
+    text = whole
+    if rng.random() < 0.7:
+        text += "." + "0" * rng.randrange(0, 25) + "".join(rng.choices("0123456789", k=rng.randrange(1, 18)))
+    if rng.random() < 0.2:
+        text += rng.choice("eE") + rng.choice(["", "+", "-"]) + str(rng.randrange(0, 320))
+    return text
+
+
+def test_numbers_read_as_python_reads_them(tmp_path: Path, scanner: str) -> None:
+    rng = random.Random(5)
+    lines = []
+    for _ in range(6000):
+        fields = {name: _number(rng) for name in ("bytes", "latency_ms", "cost")}
+        body = ", ".join(f'"{k}": "{v}"' if rng.random() < 0.3 else f'"{k}": {v}' for k, v in fields.items())
+        lines.append(f'{{"timestamp": "2026-11-20T10:00:00Z", "customer_id": "B", "event": "api_call", {body}}}')
+    path = tmp_path / "numbers.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    os.utime(path, (NOW.timestamp() - 3600,) * 2)
+    block, line = _segments(path, UsageRules(max_number=1e299))
+    assert sum(len(t) for t in block.tables) > 4000  # the fast path read most of them
+    _same(block, line)
+
+
+def test_invalid_utf8_long_lines_and_an_unfinished_line_agree(tmp_path: Path, scanner: str) -> None:
     good = json.dumps({"timestamp": "2026-11-20T10:00:00Z", "customer_id": "B", "event": "api_call"})
     rules = UsageRules(max_line_bytes=300)
     body = b"\n".join([good.encode(), b'{"timestamp": "\xff\xfe", "customer_id": "B", "event": "x"}',
@@ -111,7 +202,7 @@ def test_invalid_utf8_long_lines_and_an_unfinished_line_agree(tmp_path: Path) ->
     _same(*_segments(path, rules))
 
 
-def test_a_long_unfinished_line_at_a_block_end_is_read_line_by_line(tmp_path: Path) -> None:
+def test_a_long_unfinished_line_at_a_block_end_is_read_line_by_line(tmp_path: Path, scanner: str) -> None:
     good = json.dumps({"timestamp": "2026-11-20T10:00:00Z", "customer_id": "B", "event": "api_call"}) + "\n"
     count = BLOCK_BYTES // len(good)
     path = tmp_path / "big.jsonl"
