@@ -28,6 +28,9 @@
 #include <openssl/sha.h>
 
 #define FAST_MAX_BYTES 1000
+/* The shortest line that can be taken names a time (19 characters), an event and a customer:
+ * {"timestamp":"2026-11-20T10:00:00","event":"e","customer_id":"c"} is 65 bytes. */
+#define MIN_FAST_BYTES 48
 #define NTEXT 6   /* customer_id, event, status, user_id, anonymous_id, source */
 #define NNUM 4    /* bytes, latency_ms, cost, count */
 #define F_TIMESTAMP 100
@@ -377,21 +380,25 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         q = nl ? nl + 1 : data + size;
     }
     Py_END_ALLOW_THREADS
-    Py_ssize_t bitmap = (lines + 7) / 8;
+    /* Room for the lines that can be taken: each is at least MIN_FAST_BYTES long, so a block of
+     * blank or tiny lines (hostile, or just odd) costs its spans, not a row of columns per line. */
+    Py_ssize_t rows = size / MIN_FAST_BYTES + 1;
+    if (rows > lines) rows = lines;
+    Py_ssize_t bitmap = (rows + 7) / 8;
     /* Per line: start and length, taken or not. Per taken line, in order (the first `taken` rows):
      * its number, time, the text fields' string views and validity bitmaps, the numbers and theirs,
      * and its key (offsets, text). */
     PyObject *out[10] = {
         PyBytes_FromStringAndSize(NULL, lines * 2 * (Py_ssize_t)sizeof(int64_t)),
         PyBytes_FromStringAndSize(NULL, lines),
-        PyBytes_FromStringAndSize(NULL, lines * (Py_ssize_t)sizeof(int64_t)),
-        PyBytes_FromStringAndSize(NULL, lines * (Py_ssize_t)sizeof(int64_t)),
-        PyBytes_FromStringAndSize(NULL, NTEXT * lines * 16),
+        PyBytes_FromStringAndSize(NULL, rows * (Py_ssize_t)sizeof(int64_t)),
+        PyBytes_FromStringAndSize(NULL, rows * (Py_ssize_t)sizeof(int64_t)),
+        PyBytes_FromStringAndSize(NULL, NTEXT * rows * 16),
         PyBytes_FromStringAndSize(NULL, NTEXT * bitmap),
-        PyBytes_FromStringAndSize(NULL, NNUM * lines * (Py_ssize_t)sizeof(double)),
+        PyBytes_FromStringAndSize(NULL, NNUM * rows * (Py_ssize_t)sizeof(double)),
         PyBytes_FromStringAndSize(NULL, NNUM * bitmap),
-        PyBytes_FromStringAndSize(NULL, (lines + 1) * (Py_ssize_t)sizeof(int32_t)),
-        PyBytes_FromStringAndSize(NULL, lines * 44),  /* 20 + 1 + at most 20 digits */
+        PyBytes_FromStringAndSize(NULL, (rows + 1) * (Py_ssize_t)sizeof(int32_t)),
+        PyBytes_FromStringAndSize(NULL, rows * 44),  /* 20 + 1 + at most 20 digits */
     };
     for (int k = 0; k < 10; k++) {
         if (out[k] == NULL) {
@@ -431,7 +438,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         int good = length <= max_line_bytes + 1 && text <= FAST_MAX_BYTES &&
                    !(text > 0 && q[text - 1] == '\r') &&                       /* a second CR: the rules strip it */
                    !(i == 0 && first_line == 1 && length >= 3 && memcmp(q, "\xef\xbb\xbf", 3) == 0) &&
-                   parse_line(q, q + text, &r, off, len, num, has, &at, data);
+                   taken < rows && parse_line(q, q + text, &r, off, len, num, has, &at, data);
         taken_flags[i] = (uint8_t)good;
         if (good) {
             Py_ssize_t row = taken++;
@@ -439,7 +446,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             event_at[row] = at;
             key_offsets[row + 1] = key_offsets[row] + event_key(keys + key_offsets[row], q, text, first_line + i);
             for (int f = 0; f < NTEXT; f++) {
-                uint8_t *view = views + (f * lines + row) * 16;
+                uint8_t *view = views + (f * rows + row) * 16;
                 if (len[f] >= 0) {
                     string_view(view, data, data + off[f], len[f]);
                     text_valid[f * bitmap + row / 8] |= (uint8_t)(1u << (row % 8));
@@ -448,7 +455,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
                 }
             }
             for (int f = 0; f < NNUM; f++) {
-                numbers[f * lines + row] = num[f];
+                numbers[f * rows + row] = num[f];
                 if (has[f]) number_valid[f * bitmap + row / 8] |= (uint8_t)(1u << (row % 8));
             }
         }
@@ -456,14 +463,15 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&block);
-    return Py_BuildValue("(nNNNNNNNNNN)", taken, out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7],
+    return Py_BuildValue("(nnNNNNNNNNNN)", taken, rows, out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7],
                          out[8], out[9]);
 }
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(block, first_line, max_line_bytes, max_number, max_count, earliest_us, latest_us, naive_utc)\n"
-     "-> (taken, spans, taken_flags, line_no, event_at, views, text_valid, numbers, number_valid,\n    key_offsets, keys):\n"
+     "-> (taken, rows, spans, taken_flags, line_no, event_at, views, text_valid, numbers, number_valid,\n"
+     "    key_offsets, keys):\n"
      "raw buffers, the per-taken-line ones filled for their first `taken` rows (hub/usage_parse.py),\n"
      "then the event keys' offsets and text."},
     {NULL, NULL, 0, NULL},

@@ -70,12 +70,12 @@ def scanned_events(block: bytes, first_line: int, rules: UsageRules,
     keys' offsets and text): they are wrapped, not copied, until the cast to ``EVENT_SCHEMA``."""
     assert _usage_scan is not None
     latest = now + dt.timedelta(minutes=rules.max_future_minutes)
-    taken, spans, flags, *buffers = _usage_scan.scan(
+    taken, rows, spans, flags, *buffers = _usage_scan.scan(
         block, first_line, rules.max_line_bytes, float(rules.max_number), float(rules.max_count),
         _micros(EARLIEST), _micros(latest), rules.naive_timestamps == "utc")
     line_no, event_at, views, text_valid, numbers, number_valid, key_offsets, keys = map(pa.py_buffer, buffers)
     count, data = len(flags), pa.py_buffer(block)
-    bitmap = (count + 7) // 8
+    bitmap = (rows + 7) // 8  # the per-taken-line buffers have room for `rows` rows
     columns = {
         "line_no": pa.Array.from_buffers(pa.int64(), taken, [None, line_no.slice(0, taken * 8)]),
         "event_key": pa.Array.from_buffers(pa.string(), taken, [None, key_offsets.slice(0, (taken + 1) * 4), keys]),
@@ -83,10 +83,10 @@ def scanned_events(block: bytes, first_line: int, rules: UsageRules,
     }
     for i, name in enumerate(SCAN_TEXT):
         columns[name] = pa.Array.from_buffers(pa.string_view(), taken, [
-            text_valid.slice(i * bitmap, bitmap), views.slice(i * count * 16, taken * 16), data])
+            text_valid.slice(i * bitmap, bitmap), views.slice(i * rows * 16, taken * 16), data])
     for i, name in enumerate(SCAN_NUMBERS):
         columns[name] = pa.Array.from_buffers(pa.float64(), taken, [
-            number_valid.slice(i * bitmap, bitmap), numbers.slice(i * count * 8, taken * 8)])
+            number_valid.slice(i * bitmap, bitmap), numbers.slice(i * rows * 8, taken * 8)])
     table = pa.table(columns).rename_columns({"customer_id": "customer_ref", "count": "event_count"})
     return (table.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA),
             np.frombuffer(spans, np.int64).reshape(2, count), np.frombuffer(flags, np.bool_))
