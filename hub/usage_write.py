@@ -12,7 +12,6 @@ deleted. The table ends exactly as a full replace would leave it (``tests/test_u
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,9 +23,6 @@ from hub.warehouse import Warehouse, utcnow
 
 VERSION = 1  # bumped when the digest changes: every date is written once more
 _CHUNK = 500
-# Two builds at once (two usage_days runs) take turns on PostgreSQL: the second reads what the
-# first committed, instead of inserting rows the first just wrote (a duplicate key).
-LOCK_KEY = int.from_bytes(hashlib.sha256(b"customer-hub usage_daily").digest()[:8], "big", signed=True)
 
 
 @dataclass
@@ -59,8 +55,9 @@ def write_usage_daily(warehouse: Warehouse, conn: Connection, daily: pd.DataFram
     table = warehouse.table("analytics", "usage_daily")
     state = warehouse.table("raw", "usage_daily_days")
     digests = day_digests(daily, columns)
-    if warehouse.is_postgres:  # SQLite: writes take turns already, and each sees what the other committed
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    # Two builds at once (two usage_days runs) take turns: the second reads what the first
+    # committed, instead of inserting rows the first just wrote (a duplicate key).
+    warehouse.take_turns(conn, "usage_daily")
     recorded = {r[0]: (r[1], r[2]) for r in conn.execute(sa.select(state.c.date, state.c.row_count, state.c.digest))}
     held = dict(conn.execute(sa.select(table.c.date, sa.func.count()).group_by(table.c.date)).all())
     stale = sorted(d for d, (rows, digest) in digests.items()

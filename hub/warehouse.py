@@ -33,8 +33,13 @@ LAYERS = ("raw", "staging", "analytics")
 MIGRATIONS_TABLE = "hub_schema_migrations"
 _MIGRATED: set[str] = set()  # warehouses (by URL) this process has migrated: Warehouse.migrate_once
 _MIGRATED_LOCK = threading.Lock()
-# The advisory lock key every migrate() of a PostgreSQL warehouse takes (64-bit, from a fixed name).
-MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"customer-hub migrate").digest()[:8], "big", signed=True)
+def lock_key(name: str) -> int:
+    """The PostgreSQL advisory lock key (64-bit) of a fixed name: one per thing that takes turns."""
+    return int.from_bytes(hashlib.sha256(f"customer-hub {name}".encode()).digest()[:8], "big", signed=True)
+
+
+# The advisory lock key every migrate() of a PostgreSQL warehouse takes.
+MIGRATION_LOCK_KEY = lock_key("migrate")
 
 
 def normalise_url(url: str) -> str:
@@ -152,13 +157,19 @@ class Warehouse:
             done = dict(conn.exec_driver_sql(f"SELECT version, checksum FROM {self._migrations_table()}").all())
         return all(done.get(p.stem) == _checksum(p.read_text(encoding="utf-8")) for p in self._ddl_files())
 
+    def take_turns(self, conn: Connection, name: str) -> None:
+        """Hold ``name``'s lock until ``conn``'s transaction ends, so two writers of one thing take
+        turns: a PostgreSQL advisory lock (transaction-scoped: the commit or rollback releases it,
+        as does a dying session). SQLite's writes take turns already: nothing to take."""
+        if self.is_postgres:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
+
     @contextmanager
     def _migration_lock(self) -> Iterator[Connection]:
         """A transaction holding the lock every ``migrate`` of this warehouse takes first."""
         if self.is_postgres:
             with self.engine.begin() as conn:
-                # Transaction-scoped: the commit or rollback releases it, as does a dying session.
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                self.take_turns(conn, "migrate")
                 yield conn
             return
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
