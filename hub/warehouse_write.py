@@ -42,7 +42,10 @@ if TYPE_CHECKING:
 
 Mode = Literal["upsert", "replace", "append"]
 Strategy = Literal["rows", "bulk"]
-BULK_MIN_ROWS = 1000
+# From how many rows a PostgreSQL write goes in bulk, by driver: where COPY's start-up (a temporary
+# table) is paid back (benchmarks/write_strategy.py: psycopg 3's pipelined executemany holds out
+# to ~200 rows, psycopg2's to 25-50).
+BULK_MIN_ROWS = {"psycopg": 200, "psycopg2": 40}
 _temp_names = itertools.count()
 
 
@@ -65,7 +68,8 @@ def write(warehouse: Warehouse, conn: Connection, layer: str, name: str,
     updated = [n for n in names if n not in keys] if update is None else [n for n in update if n in names]
     # SQLite's bulk has no start-up cost (no temporary table); SQLAlchemy's per-row parameter
     # processing was most of a 100-row raw page's write (benchmarks/raw_landing.py --profile).
-    by_size = "bulk" if count >= BULK_MIN_ROWS or not warehouse.is_postgres else "rows"
+    by_size = ("bulk" if not warehouse.is_postgres or count >= BULK_MIN_ROWS.get(warehouse.engine.dialect.driver, 200)
+               else "rows")
     if (strategy or by_size) == "bulk" and not _holds_copy_null(columns):
         _bulk(warehouse, conn, table, names, columns, keys, updated, key_where)
     else:
