@@ -114,7 +114,7 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
         changed.append((path, previous))
     # Before any read: a list it cannot check (no HUB_ERASURE_SALT) stops the ingest, as it stops a sync.
     erased = UsageSuppression.load(warehouse) if changed else None
-    for path, previous, segment in _read_ahead(changed, rules, moment, duck):
+    for path, previous, segment, loaded in _read_ahead(changed, rules, moment, duck, erased, store):
         if segment.waiting:
             stats.files_waiting += 1
             stats.problems.append(segment.waiting)
@@ -124,11 +124,11 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
         if previous is None and segment.start_line == 0 and twin and twin != str(path):
             segment.state.status, segment.state.reason = "duplicate", f"same content as {twin}: not loaded again"
             segment.rows, segment.tables, segment.quarantined, segment.lines_in = [], [], [], 0
+            segment.suppressed = loaded = 0
+            store.discard(_file_digest(segment))  # written while it was read; never ledgered, never live
             stats.files_duplicate += 1
             stats.problems.append(f"{path.name}: {segment.state.reason}")
-        assert erased is not None
-        erased.hold_back(segment)
-        loaded = _write_segment(warehouse, store, segment, moment)
+        _write_segment(warehouse, segment, moment, loaded)
         if segment.file_reason:
             stats.files_unreadable += 1
             stats.problems.append(segment.file_reason)
@@ -143,15 +143,25 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
 
 
 def _read_ahead(files: list[tuple[Path, FileState | None]], rules: UsageRules, moment: dt.datetime,
-                duck: duckdb.DuckDBPyConnection) -> Iterator[tuple[Path, FileState | None, Segment]]:
-    """Each file's new lines in order, the next two read meanwhile (decompressing, hashing and
-    parsing release the GIL): what is written, and in which order, is as if read one by one."""
+                duck: duckdb.DuckDBPyConnection, erased: UsageSuppression | None,
+                store: UsageEventStore) -> Iterator[tuple[Path, FileState | None, Segment, int]]:
+    """Each file's new lines in order, its erased people's lines held back and its events written
+    to ``store`` (not live until the ledger row commits): the next two files are read and written
+    meanwhile, while this thread commits the one before (decompressing, parsing, hashing and
+    Parquet release the GIL). What is committed, and in which order, is as if read one by one."""
     local = threading.local()  # one DuckDB cursor per reading thread, made once (not one per file)
+    holding = threading.Lock()  # the suppression list caches the answers it was asked
 
-    def read(path: Path, previous: FileState | None) -> Segment:
+    def read(path: Path, previous: FileState | None) -> tuple[Segment, int]:
         if not hasattr(local, "duck"):
             local.duck = usage_parse.connect(duck)
-        return read_segment(path, previous, rules, moment, local.duck)
+        segment = read_segment(path, previous, rules, moment, local.duck)
+        if segment.waiting or segment.state is None:
+            return segment, 0
+        if erased is not None:
+            with holding:
+                erased.hold_back(segment)
+        return segment, store.write(_file_digest(segment), segment.events(), path.name, moment)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         pending: deque = deque()
@@ -159,10 +169,16 @@ def _read_ahead(files: list[tuple[Path, FileState | None]], rules: UsageRules, m
             pending.append((path, previous, pool.submit(read, path, previous)))
             if len(pending) > 2:
                 path_, previous_, job = pending.popleft()
-                yield path_, previous_, job.result()
+                yield path_, previous_, *job.result()
         while pending:
             path_, previous_, job = pending.popleft()
-            yield path_, previous_, job.result()
+            yield path_, previous_, *job.result()
+
+
+def _file_digest(segment: Segment) -> str:
+    """The name of one read of a file: its row in the ledger and its events' Parquet files."""
+    assert segment.state is not None
+    return hashlib.sha256(f"{segment.path}|{segment.start_line}|{segment.state.prefix_digest}".encode()).hexdigest()
 
 
 def _move_table_events(warehouse: Warehouse, store: UsageEventStore) -> None:
@@ -188,12 +204,12 @@ def _move_table_events(warehouse: Warehouse, store: UsageEventStore) -> None:
         conn.execute(table.delete())
 
 
-def _write_segment(warehouse: Warehouse, store: UsageEventStore, segment: Segment, moment: dt.datetime) -> int:
+def _write_segment(warehouse: Warehouse, segment: Segment, moment: dt.datetime, loaded: int) -> None:
+    """One read's quarantined lines, file state and ledger row, in one transaction. Its ``loaded``
+    events are in the store already: until the ledger row commits, the store does not count them."""
     path, state, stamp = segment.path, segment.state, moment.isoformat()
     key = _path_key(path)
-    file_digest = hashlib.sha256(f"{path}|{segment.start_line}|{state.prefix_digest}".encode()).hexdigest()
-    # Events first: until the ledger row below commits, the store does not count them.
-    loaded = store.write(file_digest, segment.events(), path.name, moment)
+    file_digest = _file_digest(segment)
     quarantined = [{"quarantine_id": f"usage:{key}:{number}", "source": "usage", "source_object": "usage_log",
                     "record_key": f"{path.name}:{number}", "reason": f"{path.name} line {number}: {reason}",
                     "payload": line[:2000], "quarantined_at": stamp} for number, reason, line in segment.quarantined]
@@ -220,7 +236,6 @@ def _write_segment(warehouse: Warehouse, store: UsageEventStore, segment: Segmen
             "file_digest": file_digest, "file_name": path.name, "size_bytes": state.size_bytes,
             **totals, "loaded_at": stamp,
         }], key=["file_digest"], conn=conn)
-    return loaded
 
 
 DAILY_COLUMNS = ["customer_id", "date", "api_calls", "sign_operations", "verify_operations", "errors",

@@ -64,6 +64,13 @@ class UsageEventStore:
             os.replace(part, target)
         return len(events)
 
+    def discard(self, file_digest: str) -> int:
+        """Delete one read's Parquet files (a read that is not to be ledgered); returns how many."""
+        paths = list(self.root.glob(f"day=*/{file_digest}.parquet")) if self.root.is_dir() else []
+        for path in paths:
+            path.unlink()
+        return len(paths)
+
     def files(self, live: set[str]) -> list[Path]:
         """The Parquet files of the reads the ledger holds."""
         if not self.root.is_dir():

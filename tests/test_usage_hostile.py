@@ -12,9 +12,17 @@ import json
 import os
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
-from hub.usage import UsageRules, ingest_usage_files, list_usage_files, read_usage_events
+from hub.usage import (
+    UsageRules,
+    ingest_usage_files,
+    list_usage_files,
+    live_digests,
+    read_usage_events,
+)
+from hub.usage_store import UsageEventStore
 from hub.warehouse import Warehouse
 
 GOOD = {"timestamp": "2026-11-20T10:00:00Z", "customer_id": "BETA-000001", "event": "api_call", "status": "ok"}
@@ -171,6 +179,10 @@ def test_the_same_lines_under_another_name_or_compression_load_once(warehouse: W
     assert len(read_usage_events(warehouse)) == 5
     assert stats.files_duplicate == 2
     _accounting(warehouse)
+    # The copies' events were written while they were read, then discarded: of the three ledgered
+    # reads, only the first has events in the store.
+    stored = UsageEventStore.of(warehouse).files(live_digests(warehouse))
+    assert sum(pq.read_metadata(path).num_rows for path in stored) == 5
 
 
 def test_a_csv_with_a_byte_order_mark_loads(warehouse: Warehouse, tmp_path: Path) -> None:
