@@ -93,9 +93,15 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
                        now: dt.datetime | None = None, store: UsageEventStore | None = None) -> IngestStats:
     """Land what is new in each file: its events as Parquet (``store``), then one transaction for
     its quarantined lines, its state and its ledger row. Unchanged files cost one ``stat``."""
-    rules = rules or UsageRules()
-    moment = now or utcnow()
-    store = store or UsageEventStore.of(warehouse)
+    # Two at once (the usage sensor's run and the nightly sync) take turns: the second finds the
+    # first's files landed, instead of landing them again beside it.
+    with warehouse.one_at_a_time("usage ingest"):
+        return _ingest_usage_files(warehouse, paths, rules or UsageRules(), now or utcnow(),
+                                   store or UsageEventStore.of(warehouse))
+
+
+def _ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRules, moment: dt.datetime,
+                        store: UsageEventStore) -> IngestStats:
     duck = usage_parse.connect()
     stats = IngestStats()
     _move_table_events(warehouse, store)

@@ -33,6 +33,8 @@ LAYERS = ("raw", "staging", "analytics")
 MIGRATIONS_TABLE = "hub_schema_migrations"
 _MIGRATED: set[str] = set()  # warehouses (by URL) this process has migrated: Warehouse.migrate_once
 _MIGRATED_LOCK = threading.Lock()
+
+
 def lock_key(name: str) -> int:
     """The PostgreSQL advisory lock key (64-bit) of a fixed name: one per thing that takes turns."""
     return int.from_bytes(hashlib.sha256(f"customer-hub {name}".encode()).digest()[:8], "big", signed=True)
@@ -163,6 +165,28 @@ class Warehouse:
         as does a dying session). SQLite's writes take turns already: nothing to take."""
         if self.is_postgres:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
+
+    @contextmanager
+    def one_at_a_time(self, name: str) -> Iterator[None]:
+        """Work of several transactions that one process at a time does (landing usage files):
+        others wait for it. PostgreSQL: ``name``'s advisory lock held by a session of its own
+        (released at the end, or when the process dies); SQLite: a lock file beside the database."""
+        if self.is_postgres:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(name)})
+                try:
+                    yield
+                finally:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(name)})
+            return
+        database = sa.make_url(self.url).database
+        if not database or database == ":memory:":  # one process by construction
+            yield
+            return
+        from filelock import FileLock
+
+        with FileLock(f"{database}.{name.replace(' ', '_')}.lock", thread_local=False):
+            yield
 
     @contextmanager
     def _migration_lock(self) -> Iterator[Connection]:

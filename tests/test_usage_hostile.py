@@ -250,3 +250,34 @@ def test_a_hostile_csv_quarantines_lines_not_the_run(warehouse: Warehouse, tmp_p
     stats = ingest_usage_files(warehouse, list_usage_files(tmp_path), UsageRules(max_line_bytes=1_000_000), now=NOW)
     assert (stats.lines_in, stats.lines_loaded, stats.lines_quarantined) == (3, 2, 1)
     assert "not readable CSV" in " ".join(warehouse.read("raw", "quarantine")["reason"])
+
+
+def test_two_ingests_at_once_take_turns_and_land_each_file_once(warehouse: Warehouse, tmp_path: Path) -> None:
+    """The usage sensor's run and the nightly sync can both land usage files: the second waits for
+    the first, then finds every file landed (each ingest takes turns; without, both read and land
+    every file, and their Parquet writes collide)."""
+    import threading
+
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    for n in range(12):
+        _write_lines(folder / f"usage-{n:02d}.jsonl", [_line(user_id=f"u{n}-{i}") for i in range(2000)])
+    results: list = []
+    errors: list[BaseException] = []
+
+    def ingest() -> None:
+        try:
+            results.append(_ingest(Warehouse(warehouse.url), folder))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ingest) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert sorted(r.lines_loaded for r in results) == [0, 24_000]
+    assert sorted(r.files_skipped for r in results) == [0, 12]
+    assert len(read_usage_events(warehouse)) == 24_000
+    _accounting(warehouse)
