@@ -207,6 +207,9 @@ def fast_events(conn: duckdb.DuckDBPyConnection, lines: pa.Table, rules: UsageRu
         "(customer_id IS NOT NULL OR anonymous_id IS NOT NULL) AND event IS NOT NULL",
         *(f"(no_{n} OR {n} BETWEEN 0 AND $max_number)" for n in NUMBER_FIELDS),
         "(no_count OR (count >= 1 AND count = floor(count) AND count <= $max_count))",
+        # The rules read no number from a string of more than 64 characters; LINE cannot tell a
+        # string from a number here, so any such figure goes to the rules, which can.
+        " AND ".join(f"long_{n} <= 64" for n in (*NUMBER_FIELDS, "count")),
         "event_at >= TIMESTAMPTZ '1900-01-01 00:00:00+00' AND event_at <= $latest::TIMESTAMPTZ",
         # A line's colons bound its keys plus the timestamp's own (two at least): no more keys than
         # fields of ours present proves none repeated (Python reads the last, DuckDB the first);
@@ -220,7 +223,8 @@ def fast_events(conn: duckdb.DuckDBPyConnection, lines: pa.Table, rules: UsageRu
         SELECT line_no, line, colons, {present} AS present, f.timestamp AS ts,
                TRY_CAST(f.timestamp AS TIMESTAMPTZ) AS event_at,
                {", ".join(f"nullif(f.{t}, '') AS {t}" for t in TEXT_FIELDS)},
-               {", ".join(f"TRY_CAST(f.{n} AS DOUBLE) AS {n}, f.{n} IS NULL AS no_{n}" for n in (*NUMBER_FIELDS, "count"))}
+               {", ".join(f"TRY_CAST(f.{n} AS DOUBLE) AS {n}, f.{n} IS NULL AS no_{n}, "
+                          f"coalesce(strlen(f.{n}), 0) AS long_{n}" for n in (*NUMBER_FIELDS, "count"))}
         FROM (SELECT line_no, line, colons, from_json(line, '{schema}') AS f FROM lines
               WHERE strlen(line) <= {FAST_MAX_BYTES} AND regexp_full_match(line, '{LINE}'))
     )

@@ -177,6 +177,10 @@ def test_numbers_read_as_python_reads_them(tmp_path: Path, scanner: str) -> None
         fields = {name: _number(rng) for name in ("bytes", "latency_ms", "cost")}
         body = ", ".join(f'"{k}": "{v}"' if rng.random() < 0.3 else f'"{k}": {v}' for k, v in fields.items())
         lines.append(f'{{"timestamp": "2026-11-20T10:00:00Z", "customer_id": "B", "event": "api_call", {body}}}')
+    for size in range(60, 70):  # the rules read no number from a string of more than 64 characters
+        figure = "0." + "0" * (size - 3) + "1"
+        lines += [f'{{"timestamp": "2026-11-20T10:00:00Z", "customer_id": "B", "event": "e", "cost": "{figure}"}}',
+                  f'{{"timestamp": "2026-11-20T10:00:00Z", "customer_id": "B", "event": "e", "cost": {figure}}}']
     path = tmp_path / "numbers.jsonl"
     path.write_text("\n".join(lines) + "\n")
     os.utime(path, (NOW.timestamp() - 3600,) * 2)
