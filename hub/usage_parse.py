@@ -1,14 +1,16 @@
-"""Usage-log JSON lines parsed and validated column-wise in DuckDB, a block of lines at a time.
+"""Usage-log JSON lines parsed and validated a block of lines at a time: by the compiled scanner
+(``hub/_usage_scan.c``, ``scanned_events``) when it was built, else column-wise in DuckDB
+(``line_table`` + ``fast_events``). ``scanner()`` says which.
 
-The fast path takes only the lines whose result it can prove equal to the line-by-line rules of
-``hub.usage_files.validate``: printable-ASCII JSON objects of at most 1,000 bytes, spaces between
-tokens, no escapes, trailing commas, NaN or nesting past flat arrays and objects of scalars (one
-regex, ``LINE``, proves it and knows each field's type: no second parse to check), without a
-repeated field of ours, whose fields are strings (text fields with no space at either end: the
-rules' trimming would change them), plain numbers or null and whose timestamp is a plain RFC 3339
-time within the rules' bounds. Every other line — bad, odd or merely unusual — goes
-back to the line-by-line rules, which give it its reason. ``tests/test_usage_parse.py`` holds the
-two side by side on hostile lines.
+Either fast path takes only the lines whose result it can prove equal to the line-by-line rules
+of ``hub.usage_files.validate``: printable-ASCII JSON objects of at most 1,000 bytes, spaces
+between tokens, no escapes, trailing commas, NaN or nesting past flat arrays and objects of
+scalars (in DuckDB one regex, ``LINE``, proves it and knows each field's type: no second parse to
+check), without a repeated field of ours, whose fields are strings (text fields with no space at
+either end: the rules' trimming would change them), plain numbers or null and whose timestamp is a
+plain RFC 3339 time within the rules' bounds. Every other line — bad, odd or merely unusual — goes
+back to the line-by-line rules, which give it its reason. ``tests/test_usage_parse.py`` holds
+each fast path and the rules side by side on hostile lines.
 """
 
 from __future__ import annotations
