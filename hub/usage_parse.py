@@ -42,11 +42,11 @@ NUMBER_FIELDS = ("bytes", "latency_ms", "cost")
 TIMESTAMP = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
              r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$")
 PLAIN_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
-# hub._usage_scan's fields, in its order.
-SCAN_TEXT = ("customer_id", "event", "status", "user_id", "anonymous_id", "source")
-SCAN_NUMBERS = ("bytes", "latency_ms", "cost", "count")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+# hub._usage_scan's fields, in its order (its NTEXT text fields, then its NNUM numbers).
+SCAN_TEXT = TEXT_FIELDS
+SCAN_NUMBERS = (*NUMBER_FIELDS, "count")
 EVENT_SCHEMA = pa.schema([
     ("line_no", pa.int64()), ("event_key", pa.string()), ("event_at", pa.timestamp("us", tz="UTC")),
     ("customer_ref", pa.string()), ("event", pa.string()), ("status", pa.string()), ("user_id", pa.string()),
@@ -136,10 +136,10 @@ def line_table(block: bytes, first_line: int, max_line_bytes: int) -> tuple[pa.T
     return pa.table({"line_no": numbers, "line": line, "colons": per_line}), np.stack([starts, lengths]), slow
 
 
-def _string_views(view: np.ndarray, starts: np.ndarray, size: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+def _string_views(view: np.ndarray, starts: np.ndarray, size: np.ndarray) -> pa.Array:
     """Arrow's 16-byte string views: length, then up to 12 bytes inline, or a 4-byte prefix, the
     buffer's index (0) and the offset into the one data buffer (the block: fewer than 2 GiB by
-    ``BLOCK_BYTES``); null where ``valid`` is false."""
+    ``BLOCK_BYTES``)."""
     count = len(starts)
     views = np.zeros((count, 16), dtype=np.uint8)
     if len(view) >= 12:  # each line's first 12 bytes, read through a sliding window (no index matrix)
@@ -156,8 +156,7 @@ def _string_views(view: np.ndarray, starts: np.ndarray, size: np.ndarray, valid:
     long = size > 12
     words[:, 2] = np.where(long, 0, words[:, 2])
     words[:, 3] = np.where(long, starts.astype(np.int32), words[:, 3])
-    bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.Array.from_buffers(pa.string_view(), count, [bitmap, pa.py_buffer(views), pa.py_buffer(view)])
+    return pa.Array.from_buffers(pa.string_view(), count, [None, pa.py_buffer(views), pa.py_buffer(view)])
 
 
 def _chars(excluded: str = "") -> str:
