@@ -102,7 +102,8 @@ def ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRule
 
 def _ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRules, moment: dt.datetime,
                         store: UsageEventStore) -> IngestStats:
-    duck = usage_parse.connect()
+    # DuckDB reads the lines only where the compiled scanner was not built.
+    duck = usage_parse.connect() if usage_parse.scanner() == "duckdb" else None
     stats = IngestStats()
     _move_table_events(warehouse, store)
     states = _states(warehouse)
@@ -149,7 +150,7 @@ def _ingest_usage_files(warehouse: Warehouse, paths: list[Path], rules: UsageRul
 
 
 def _read_ahead(files: list[tuple[Path, FileState | None]], rules: UsageRules, moment: dt.datetime,
-                duck: duckdb.DuckDBPyConnection, erased: UsageSuppression | None,
+                duck: duckdb.DuckDBPyConnection | None, erased: UsageSuppression | None,
                 store: UsageEventStore) -> Iterator[tuple[Path, FileState | None, Segment, int]]:
     """Each file's new lines in order, its erased people's lines held back and its events written
     to ``store`` (not live until the ledger row commits): the next two files are read and written
@@ -160,7 +161,7 @@ def _read_ahead(files: list[tuple[Path, FileState | None]], rules: UsageRules, m
 
     def read(path: Path, previous: FileState | None) -> tuple[Segment, int]:
         if not hasattr(local, "duck"):
-            local.duck = usage_parse.connect(duck)
+            local.duck = usage_parse.connect(duck) if duck is not None else None
         segment = read_segment(path, previous, rules, moment, local.duck)
         if segment.waiting or segment.state is None:
             return segment, 0

@@ -121,8 +121,9 @@ def _open(path: Path) -> IO[bytes]:
 def read_segment(path: Path, state: FileState | None, rules: UsageRules, now: dt.datetime,
                  duck: duckdb.DuckDBPyConnection | None = None, *, per_line: bool = False) -> Segment:
     """Read ``path`` from where ``state`` left it: new complete lines, parsed and validated
-    (JSON Lines a block at a time through ``duck``; CSV, or everything when ``per_line``, line by
-    line — the reference the block path is tested against)."""
+    (JSON Lines a block at a time through the scanner, or DuckDB — ``duck``, or a connection of
+    its own — where it was not built; CSV, or everything when ``per_line``, line by line — the
+    reference the block path is tested against)."""
     stat = path.stat()
     quiet = now.timestamp() - stat.st_mtime >= rules.stable_seconds
     previous = state or FileState(path=str(path))
@@ -136,7 +137,8 @@ def read_segment(path: Path, state: FileState | None, rules: UsageRules, now: dt
             if per_line or is_csv(path):
                 _read_lines(stream, path, header, segment, new, digest, rules, now, quiet)
             else:
-                _read_blocks(stream, path, segment, new, digest, rules, now, quiet, duck or usage_parse.connect())
+                _read_blocks(stream, path, segment, new, digest, rules, now, quiet,
+                             duck if duck is not None or usage_parse.scanner() == "c" else usage_parse.connect())
     except (EOFError, OSError, zlib.error, isal_zlib.error) as exc:
         reason = _unreadable(path, exc)
         if not quiet:
@@ -220,7 +222,7 @@ def take_line(segment: Segment, raw: bytes, number_: int, hashed: bool, header: 
 
 
 def _read_blocks(stream: IO[bytes], path: Path, segment: Segment, state: FileState, digest: Any,
-                 rules: UsageRules, now: dt.datetime, quiet: bool, duck: duckdb.DuckDBPyConnection) -> None:
+                 rules: UsageRules, now: dt.datetime, quiet: bool, duck: duckdb.DuckDBPyConnection | None) -> None:
     """JSON Lines a block of complete lines at a time: the same lines, numbers, digest and outcome
     as ``_read_lines``, which takes over from a line longer than ``max_line_bytes`` still unfinished
     at a block's end (it hashes such a line chunk by chunk instead of holding it)."""
@@ -245,7 +247,7 @@ def _read_blocks(stream: IO[bytes], path: Path, segment: Segment, state: FileSta
 
 
 def _take_block(block: bytes, segment: Segment, state: FileState, digest: Any, rules: UsageRules,
-                now: dt.datetime, duck: duckdb.DuckDBPyConnection) -> None:
+                now: dt.datetime, duck: duckdb.DuckDBPyConnection | None) -> None:
     """Complete lines: the fast path takes what it can prove good, ``take_line`` the rest."""
     if not block:
         return
@@ -255,6 +257,7 @@ def _take_block(block: bytes, segment: Segment, state: FileState, digest: Any, r
     if usage_parse.scanner() == "c":
         fast, spans, taken = usage_parse.scanned_events(block, first, rules, now)
     else:
+        assert duck is not None  # read_segment connects when the scanner is not there
         lines, spans, slow = usage_parse.line_table(block, first, rules.max_line_bytes)
         fast = usage_parse.fast_events(duck, lines, rules, now)
         taken = np.zeros(len(slow), dtype=bool)
